@@ -1,0 +1,29 @@
+/**
+ * `mirrorwatch` command line. Each command lives in src/cli/commands/<name>.ts
+ * and exports `register(program)`; this file only assembles them.
+ */
+import { Command } from 'commander';
+import { register as registerIngest } from './commands/ingest.js';
+import { register as registerQuarantine } from './commands/quarantine.js';
+import { register as registerReference } from './commands/reference.js';
+import { register as registerScan } from './commands/scan.js';
+import { register as registerSimulate } from './commands/simulate.js';
+import { runMain } from './run.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mirrorwatch')
+    .description('Find and stop the theft of machine-learning models.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  registerIngest(program);
+  registerQuarantine(program);
+  registerReference(program);
+  registerSimulate(program);
+  registerScan(program);
+  return program;
+}
+
+await runMain(buildProgram(), process.argv);

@@ -1,0 +1,412 @@
+/**
+ * The embedded default store: one DuckDB file. DuckDB allows one writer
+ * process; the gateway therefore writes audit JSON lines that ingestion reads,
+ * and never opens this file itself.
+ *
+ * Times are naive TIMESTAMP columns holding UTC (every event time is
+ * normalised to UTC before it gets here; no ICU extension is needed).
+ *
+ * Layout: `events` holds one row per event with its JSON body and raw record,
+ * keyed by the content-derived id (idempotent ingest) and numbered by `seq`
+ * in ingest order (incremental detection reads `seq > last`). Inference
+ * instances live in the event body; the `inference_instances` view unnests
+ * them (principal, model, time, canonical SMILES) for investigation queries
+ * such as "which library compounds did this principal query".
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type {
+  CompoundEntry,
+  DirectoryEntry,
+  ModelEntry,
+  MwEvent,
+  ReferenceKind,
+  ReferenceRecord,
+} from '../events/index.js';
+import { eventModel } from '../events/index.js';
+import { MwError } from '../errors/index.js';
+import { sha256Hex } from '../util/hash.js';
+import type {
+  AppendResult,
+  QuarantineEntry,
+  QuarantineRow,
+  ReferenceLoad,
+  ReplayOptions,
+  Store,
+  StoredEventInput,
+} from './types.js';
+
+const SCHEMA_VERSION = '1';
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  `CREATE SEQUENCE IF NOT EXISTS event_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS events (
+     seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
+     principal VARCHAR NOT NULL, principal_raw VARCHAR NOT NULL, model VARCHAR,
+     format VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT NOT NULL, record_hash VARCHAR NOT NULL,
+     body VARCHAR NOT NULL, raw VARCHAR NOT NULL)`,
+  // Instances stay inside the event body (one write per event keeps ingest fast);
+  // this view unnests them for investigation queries.
+  `CREATE OR REPLACE VIEW inference_instances AS
+     SELECT id AS event_id, time, principal, model, inst.input.type AS input_type, inst.input.hash AS input_hash,
+            inst.input.smiles AS smiles, inst.input.canonical AS canonical_smiles,
+            TRY_CAST(inst.output.prediction AS DOUBLE) AS prediction, inst.output.confidence AS confidence,
+            inst.output.intervalWidth AS interval_width, inst.output.explanations AS explanations
+     FROM (SELECT id, time, principal, model,
+                  unnest(from_json(json_extract(body, '$.instances'),
+                    '[{"input":{"type":"VARCHAR","smiles":"VARCHAR","canonical":"VARCHAR","hash":"VARCHAR"},
+                       "output":{"prediction":"JSON","confidence":"DOUBLE","intervalWidth":"DOUBLE","explanations":["VARCHAR"]}}]')) AS inst
+           FROM events WHERE kind = 'inference')`,
+  `CREATE TABLE IF NOT EXISTS quarantine (
+     id VARCHAR PRIMARY KEY, format VARCHAR, file VARCHAR, line BIGINT, "offset" BIGINT, record_hash VARCHAR,
+     reason VARCHAR, raw VARCHAR, quarantined_at TIMESTAMP)`,
+  `CREATE SEQUENCE IF NOT EXISTS load_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS reference_loads (
+     load_seq BIGINT, kind VARCHAR, name VARCHAR, version VARCHAR, file VARCHAR, records BIGINT, loaded_at TIMESTAMP,
+     PRIMARY KEY (kind, name, version))`,
+  `CREATE TABLE IF NOT EXISTS reference_entries (
+     kind VARCHAR, name VARCHAR, version VARCHAR, idx INTEGER, key VARCHAR, body VARCHAR)`,
+];
+
+const STAGING = [
+  `CREATE TEMP TABLE IF NOT EXISTS stage_events (id VARCHAR, kind VARCHAR, time VARCHAR, principal VARCHAR,
+     principal_raw VARCHAR, model VARCHAR, format VARCHAR, file VARCHAR, line BIGINT, record_hash VARCHAR, body VARCHAR, raw VARCHAR)`,
+  `CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (id VARCHAR, format VARCHAR, file VARCHAR, line BIGINT,
+     "offset" BIGINT, record_hash VARCHAR, reason VARCHAR, raw VARCHAR)`,
+  `CREATE TEMP TABLE IF NOT EXISTS dup_ids (id VARCHAR)`,
+];
+
+export interface DuckDbStoreOptions {
+  /** File path, or ':memory:' for tests. */
+  path: string;
+  /** Open without writing (a second process reading while another writes is not supported by DuckDB). */
+  readOnly?: boolean;
+}
+
+function str(a: DuckDBAppender, v: string | null | undefined): void {
+  if (v == null) a.appendNull();
+  else a.appendVarchar(v);
+}
+
+export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Store> {
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(
+      options.path,
+      options.readOnly ? { access_mode: 'READ_ONLY' } : {},
+    );
+  } catch (e) {
+    throw new MwError('MW_ERR_STORE_OPEN', `cannot open store ${options.path}: ${(e as Error).message}`);
+  }
+  const conn = await instance.connect();
+  if (!options.readOnly) {
+    for (const sql of DDL) await conn.run(sql);
+    const v = await conn.runAndReadAll(`SELECT value FROM mw_meta WHERE key = 'schema_version'`);
+    const rows = v.getRows();
+    if (rows.length === 0) await conn.run(`INSERT INTO mw_meta VALUES ('schema_version', ?)`, [SCHEMA_VERSION]);
+    else if (rows[0]![0] !== SCHEMA_VERSION)
+      throw new MwError('MW_ERR_STORE_OPEN', `store ${options.path} has schema version ${String(rows[0]![0])}, expected ${SCHEMA_VERSION}`);
+    for (const sql of STAGING) await conn.run(sql);
+  }
+
+  // One connection, one operation at a time: DuckDB transactions are per connection.
+  let queue: Promise<unknown> = Promise.resolve();
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async function tx<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const r = await fn(conn);
+      await conn.run('COMMIT');
+      return r;
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async function currentVersion(kind: ReferenceKind, name?: string): Promise<Array<{ name: string; version: string }>> {
+    const r = await conn.runAndReadAll(
+      `SELECT name, version FROM (
+         SELECT name, version, row_number() OVER (PARTITION BY name ORDER BY load_seq DESC) AS rn
+         FROM reference_loads WHERE kind = ? ${name ? 'AND name = ?' : ''}) WHERE rn = 1 ORDER BY name`,
+      name ? [kind, name] : [kind],
+    );
+    return r.getRows().map((row) => ({ name: String(row[0]), version: String(row[1]) }));
+  }
+
+  async function entriesOf<T>(kind: ReferenceKind, name?: string): Promise<Array<{ set: string; entry: T }>> {
+    const out: Array<{ set: string; entry: T }> = [];
+    for (const cur of await currentVersion(kind, name)) {
+      const r = await conn.runAndReadAll(
+        `SELECT body FROM reference_entries WHERE kind = ? AND name = ? AND version = ? ORDER BY idx`,
+        [kind, cur.name, cur.version],
+      );
+      for (const row of r.getRows()) out.push({ set: cur.name, entry: JSON.parse(String(row[0])) as T });
+    }
+    return out;
+  }
+
+  const store: Store = {
+    append(events: readonly StoredEventInput[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult> {
+      return serial(async () => {
+        const duplicateIds = new Set<string>();
+        const seen = new Set<string>();
+        const unique: StoredEventInput[] = [];
+        for (const e of events) {
+          if (seen.has(e.event.id)) duplicateIds.add(e.event.id);
+          else {
+            seen.add(e.event.id);
+            unique.push(e);
+          }
+        }
+        if (unique.length) {
+          const a = await conn.createAppender('stage_events');
+          for (const { event: e, raw } of unique) {
+            a.appendVarchar(e.id);
+            a.appendVarchar(e.kind);
+            a.appendVarchar(e.time);
+            a.appendVarchar(e.principal.canonical);
+            a.appendVarchar(e.principal.raw);
+            str(a, eventModel(e));
+            a.appendVarchar(e.provenance.format);
+            a.appendVarchar(e.provenance.file);
+            a.appendBigInt(BigInt(e.provenance.line));
+            a.appendVarchar(e.provenance.recordHash);
+            a.appendVarchar(JSON.stringify(e));
+            a.appendVarchar(raw);
+            a.endRow();
+          }
+          a.closeSync();
+        }
+        if (quarantine.length) {
+          const aq = await conn.createAppender('stage_quarantine');
+          for (const q of quarantine) {
+            // Same file, line and content: the same bad record seen again, listed once.
+            aq.appendVarchar(sha256Hex(`${q.file}\0${q.line}\0${q.recordHash}`).slice(0, 32));
+            aq.appendVarchar(q.format);
+            aq.appendVarchar(q.file);
+            aq.appendBigInt(BigInt(q.line));
+            aq.appendBigInt(BigInt(q.offset));
+            aq.appendVarchar(q.recordHash);
+            aq.appendVarchar(q.reason);
+            aq.appendVarchar(q.raw);
+            aq.endRow();
+          }
+          aq.closeSync();
+        }
+        let storedCount = 0;
+        try {
+          await tx(async (c) => {
+            if (unique.length) {
+              await c.run(`INSERT INTO dup_ids SELECT s.id FROM stage_events s JOIN events e ON e.id = s.id`);
+              const d = await c.runAndReadAll(`SELECT id FROM dup_ids`);
+              for (const row of d.getRows()) duplicateIds.add(String(row[0]));
+              const ins = await c.run(
+                `INSERT INTO events SELECT nextval('event_seq'), id, kind, CAST(time AS TIMESTAMP), principal, principal_raw,
+                   model, format, file, line, record_hash, body, raw FROM stage_events
+                 WHERE id NOT IN (SELECT id FROM dup_ids)`,
+              );
+              storedCount = Number(ins.rowsChanged);
+            }
+            if (quarantine.length) {
+              await c.run(
+                `INSERT OR IGNORE INTO quarantine SELECT id, format, file, line, "offset", record_hash, reason, raw, CAST(? AS TIMESTAMP)
+                 FROM stage_quarantine`,
+                [new Date().toISOString()],
+              );
+            }
+          });
+        } finally {
+          await conn.run('DELETE FROM stage_events');
+          await conn.run('DELETE FROM stage_quarantine');
+          await conn.run('DELETE FROM dup_ids');
+        }
+        return { duplicateIds, storedCount };
+      });
+    },
+
+    putReference(kind, name, entries, file) {
+      return serial(async () => {
+        const bodies = entries.map((r) => JSON.stringify(r.entry));
+        const version = sha256Hex(`${kind}\0${bodies.join('\n')}`).slice(0, 16);
+        const cur = await currentVersion(kind, name);
+        if (cur[0]?.version === version) return { version, isNew: false };
+        await tx(async (c) => {
+          const existing = await c.runAndReadAll(
+            `SELECT 1 FROM reference_loads WHERE kind = ? AND name = ? AND version = ?`,
+            [kind, name, version],
+          );
+          if (existing.getRows().length) {
+            // Re-loading an older version makes it current again.
+            await c.run(
+              `UPDATE reference_loads SET load_seq = nextval('load_seq'), loaded_at = CAST(? AS TIMESTAMP) WHERE kind = ? AND name = ? AND version = ?`,
+              [new Date().toISOString(), kind, name, version],
+            );
+            return;
+          }
+          await c.run(`INSERT INTO reference_loads VALUES (nextval('load_seq'), ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))`, [
+            kind,
+            name,
+            version,
+            file,
+            entries.length,
+            new Date().toISOString(),
+          ]);
+          const a = await c.createAppender('reference_entries');
+          entries.forEach((r: ReferenceRecord, i) => {
+            a.appendVarchar(kind);
+            a.appendVarchar(name);
+            a.appendVarchar(version);
+            a.appendInteger(i);
+            a.appendVarchar(referenceKey(r));
+            a.appendVarchar(bodies[i]!);
+            a.endRow();
+          });
+          a.closeSync();
+        });
+        return { version, isNew: true };
+      });
+    },
+
+    directory: () => serial(async () => (await entriesOf<DirectoryEntry>('directory')).map((x) => x.entry)),
+    models: () => serial(async () => (await entriesOf<ModelEntry>('models')).map((x) => x.entry)),
+    compounds: (name) =>
+      serial(async () => (await entriesOf<CompoundEntry>('compounds', name)).map((x) => ({ ...x.entry, set: x.set }))),
+
+    referenceLoads: () =>
+      serial(async () => {
+        const r = await conn.runAndReadAll(
+          `SELECT kind, name, version, file, records, strftime(loaded_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM reference_loads ORDER BY load_seq`,
+        );
+        return r.getRows().map(
+          (row): ReferenceLoad => ({
+            kind: String(row[0]) as ReferenceKind,
+            name: String(row[1]),
+            version: String(row[2]),
+            file: String(row[3]),
+            records: Number(row[4]),
+            loadedAt: String(row[5]),
+          }),
+        );
+      }),
+
+    quarantine: (opts = {}) =>
+      serial(async () => {
+        const where = opts.file ? `WHERE file = ?` : '';
+        const params = opts.file ? [opts.file] : [];
+        const total = await conn.runAndReadAll(`SELECT count(*) FROM quarantine ${where}`, params);
+        const r = await conn.runAndReadAll(
+          `SELECT id, format, file, line, "offset", record_hash, reason, raw, strftime(quarantined_at, '%Y-%m-%dT%H:%M:%S.%gZ')
+           FROM quarantine ${where} ORDER BY file, line LIMIT ${Math.max(0, Math.floor(opts.limit ?? 100))}
+           OFFSET ${Math.max(0, Math.floor(opts.offset ?? 0))}`,
+          params,
+        );
+        return {
+          total: Number(total.getRows()[0]![0]),
+          rows: r.getRows().map(
+            (row): QuarantineRow => ({
+              id: String(row[0]),
+              format: String(row[1]),
+              file: String(row[2]),
+              line: Number(row[3]),
+              offset: Number(row[4]),
+              recordHash: String(row[5]),
+              reason: String(row[6]),
+              raw: String(row[7]),
+              quarantinedAt: String(row[8]),
+            }),
+          ),
+        };
+      }),
+
+    async *replay(opts: ReplayOptions = {}) {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (opts.kinds?.length) {
+        where.push(`kind IN (${opts.kinds.map(() => '?').join(',')})`);
+        params.push(...opts.kinds);
+      }
+      if (opts.principal) {
+        where.push('principal = ?');
+        params.push(opts.principal);
+      }
+      if (opts.afterSeq != null) {
+        where.push('seq > ?');
+        params.push(opts.afterSeq);
+      }
+      if (opts.since) {
+        where.push('time >= CAST(? AS TIMESTAMP)');
+        params.push(opts.since);
+      }
+      if (opts.until) {
+        where.push('time < CAST(? AS TIMESTAMP)');
+        params.push(opts.until);
+      }
+      const order = opts.order === 'principal' ? 'principal, time, seq' : 'time, seq';
+      // A separate connection: a streaming result must not be interleaved with other statements.
+      const rc = await instance.connect();
+      try {
+        const result = await rc.stream(
+          `SELECT seq, body FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`,
+          params,
+        );
+        for await (const rows of result.yieldRows()) {
+          for (const row of rows) {
+            const e = JSON.parse(String(row[1])) as MwEvent;
+            yield Object.assign(e, { seq: Number(row[0]) });
+          }
+        }
+      } finally {
+        rc.closeSync();
+      }
+    },
+
+    getEvents: (ids) =>
+      serial(async () => {
+        if (ids.length === 0) return [];
+        const r = await conn.runAndReadAll(
+          `SELECT body, raw FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY time, seq`,
+          [...ids],
+        );
+        return r.getRows().map((row) => Object.assign(JSON.parse(String(row[0])) as MwEvent, { raw: String(row[1]) }));
+      }),
+
+    counts: () =>
+      serial(async () => {
+        const k = await conn.runAndReadAll(`SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind`);
+        const byKind: Record<string, number> = {};
+        let events = 0;
+        for (const row of k.getRows()) {
+          byKind[String(row[0])] = Number(row[1]);
+          events += Number(row[1]);
+        }
+        const q = await conn.runAndReadAll(`SELECT count(*) FROM quarantine`);
+        const s = await conn.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM events`);
+        return { events, byKind, quarantined: Number(q.getRows()[0]![0]), maxSeq: Number(s.getRows()[0]![0]) };
+      }),
+
+    close: () =>
+      serial(async () => {
+        conn.closeSync();
+        instance.closeSync();
+      }),
+  };
+  return store;
+}
+
+function referenceKey(r: ReferenceRecord): string {
+  switch (r.kind) {
+    case 'directory':
+      return r.entry.principal;
+    case 'models':
+      return r.entry.name;
+    case 'compounds':
+      return r.entry.canonical ?? r.entry.smiles;
+  }
+}
