@@ -35,19 +35,20 @@ async function floor(path: string): Promise<{ lines: number; secs: number }> {
 }
 
 function loadPool(n: number): string[] {
-  const poolFile = join(repoRoot(), 'src', 'sources', 'ml-platform', 'bench-pool.smi.gz');
+  const poolFile = join(repoRoot(), 'data', 'bench', 'zinc-5000.smi.gz');
   const all = gunzipSync(readFileSync(poolFile)).toString('utf8').split('\n').filter(Boolean);
   return all.slice(0, n);
 }
 
 const lines = arg('--lines', 1_000_000);
 const poolSize = arg('--pool', 5000);
+const maxBatch = arg('--max-batch', 100);
 const dir = await mkdtemp(join(tmpdir(), 'mw-bench-ingest-'));
 try {
   const file = join(dir, 'MLPlatformLogs.jsonl');
   const pool = loadPool(poolSize);
   process.stderr.write(`generating ${lines.toLocaleString()} MLPlatformLogs lines (pool of ${pool.length} molecules)...\n`);
-  await writeSyntheticMlPlatformLogs(file, { lines, seed: 42, smilesPool: pool });
+  await writeSyntheticMlPlatformLogs(file, { lines, seed: 42, smilesPool: pool, maxBatch });
   const size = (await stat(file)).size;
   const mb = size / 1e6;
 

@@ -3,7 +3,19 @@ import { isMwError } from '../errors/index.js';
 
 /** Parse and run; errors become one clear line (code and message) and a non-zero exit. */
 export async function runMain(program: Command, argv: string[]): Promise<void> {
-  program.exitOverride();
+  // `mirrorwatch ... | head` closes the pipe early: that is the reader's choice, not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+  // Every command, not only the root: a usage error in `ingest` or `scan` must exit 2 too.
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -257,7 +257,7 @@ async function ingestFile(
           counts.duplicates += outcome.records.length;
           continue;
         }
-        batch.push({ event: checked.data, raw });
+        batch.push({ event: checked.data, raw: outcome.raw ?? raw });
         batchRecords.set(id, outcome.records.length);
         if (batch.length >= batchSize) await flush();
       }

@@ -248,6 +248,15 @@ describe('ingest', () => {
     });
   });
 
+  it('CLI: a usage error in a subcommand exits 2 with commander\'s message', async () => {
+    const r = await run(['ingest', '--no-such-flag', 'x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown option '--no-such-flag'/);
+    const q = await run(['reference', 'add', 'planets', 'x.csv']);
+    assert.equal(q.code, 2);
+    assert.match(q.stderr, /MW_ERR_USAGE: unknown reference kind "planets"/);
+  });
+
   it('CLI: --help lists every command with a description', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0);

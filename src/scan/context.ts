@@ -52,6 +52,7 @@ export class ScanContext {
   readonly byType = new Map<string, Resource[]>();
   private readonly byAddr = new Map<string, Resource[]>();
   private readonly identityCache = new Map<string, string[]>();
+  private readonly rootTypeCache = new Map<string, Resource[]>();
   /** Filled by stores.ts. */
   readonly stores = new Map<string, ModelStoreInfo>();
   /** Resource id → audit-log role explanation (filled by the logging rule helpers). */
@@ -79,7 +80,13 @@ export class ScanContext {
 
   /** Resources of the given types in the same Terraform root (or plan) as `r`. */
   sameRoot(r: Resource, ...types: string[]): Resource[] {
-    return this.ofType(...types).filter((x) => x.root === r.root);
+    const key = `${r.root}\u0000${types.join(',')}`;
+    let hit = this.rootTypeCache.get(key);
+    if (!hit) {
+      hit = this.ofType(...types).filter((x) => x.root === r.root);
+      this.rootTypeCache.set(key, hit);
+    }
+    return hit;
   }
 
   private idsOf(r: Resource): string[] {

@@ -161,7 +161,7 @@ export function identifyModelStores(ctx: ScanContext): void {
     if (name) {
       for (const s of refs) {
         if (s.ref.kind === kind && s.ref.name === name) {
-          reasons.push(`models are loaded from it: ${s.by.address} ${s.path.split('.').pop()} ${s.ref.uri} (${cite(s.by, s.path, ctx)})`);
+          reasons.push(`models are loaded from it: ${s.by.address} ${s.path.split('.').filter((x) => !/^\d+$/.test(x)).pop() ?? ''} ${s.ref.uri} (${cite(s.by, s.path, ctx)})`);
         }
       }
     }

@@ -345,7 +345,7 @@ class ModuleInstance implements EvalEnv {
     if (!inst || inst.length === 0) return new Unknown([], `module.${name}`);
     const outputsOf = (i: ModuleInstance): Handle => new NsHandle((out, t) => i.output(out, t));
     if (inst.length === 1 && !inst[0]!.prefix.endsWith(']' + '.')) return outputsOf(inst[0]!);
-    const self = this;
+    const ownPrefix = this.prefix;
     return new (class extends Handle {
       attr(out: string, t: string): Value | Handle {
         return new Unknown(
@@ -354,7 +354,7 @@ class ModuleInstance implements EvalEnv {
         );
       }
       index(key: Value, t: string): Value | Handle {
-        const want = `${self.prefix}module.${name}${keySuffix(typeof key === 'number' || typeof key === 'string' ? key : undefined)}.`;
+        const want = `${ownPrefix}module.${name}${keySuffix(typeof key === 'number' || typeof key === 'string' ? key : undefined)}.`;
         const hit = inst.find((i) => i.prefix === want);
         return hit ? outputsOf(hit) : new Unknown([], t);
       }

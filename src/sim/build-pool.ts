@@ -28,6 +28,7 @@ import type { EditName, MolGraph } from './chem-graph.js';
 import { bitCount, leaderCluster, packBytes, tanimotoWords } from './fingerprint.js';
 import { DRUGS, EDGE_CASES, ENUMERATION_CORES, ENUMERATION_RGROUPS, FUNCTIONAL_GROUPS } from './probe-seeds.js';
 import { sfc32, seedFrom } from './rng.js';
+import { enumerate } from './enumerate.js';
 
 export const CLUSTER_THRESHOLD = 0.45;
 const FP_DETAILS = JSON.stringify({ radius: 2, nBits: 2048 });
@@ -190,7 +191,7 @@ export async function buildPool(opts: BuildPoolOptions): Promise<Record<string, 
   // Nearest clusters (by leader similarity) for clusters of 3 or more: focus areas grow along these.
   const t1 = performance.now();
   const clusterRows: string[][] = [['cluster', 'leader', 'size', 'neighbours']];
-  const big = clusterOrder.filter((c) => sizes[c]! >= 2);
+  const big = clusterOrder.filter((c) => sizes[c]! >= 3);
   for (const c of clusterOrder) {
     const leader = mols[leaders[c]!]!;
     let near = '';
@@ -248,7 +249,8 @@ export async function buildPool(opts: BuildPoolOptions): Promise<Record<string, 
 }
 
 export interface Probes {
-  edgeCases: Array<{ smiles: string; kind: string }>;
+  /** `valid`: RDKit parses it (a model server would too). */
+  edgeCases: Array<{ smiles: string; kind: string; valid: boolean }>;
   boundary: Array<{ smiles: string; kind: string }>;
   functionalGroups: Array<{ smiles: string; name: string }>;
   perturbations: Array<{ base: string; members: Array<{ edit: string; smiles: string }> }>;
@@ -274,11 +276,11 @@ function buildProbes(R: MainModule, mols: PoolMol[], poolOrder: number[], reject
   });
 
   // Edge cases: hand-written (some deliberately invalid) plus organometallics and giants from HIV.
-  const edgeCases: Probes['edgeCases'] = EDGE_CASES.map(([kind, smi]) => ({ kind, smiles: smi }));
-  const metals = rejected.filter((s) => /\[(Cu|Fe|Pt|Sn|Co|Ni|Zn|Hg|Ru|Pd|Au|Ag|Mn|Cr|Ti|Ge|As|Sb|Bi|Ga|V|Rh|Os|Ir|Mo|W)/.test(s) && s.length < 200);
+  const edgeCases: Probes['edgeCases'] = EDGE_CASES.map(([kind, smi]) => ({ kind, smiles: smi, valid: canonical(R, smi) !== null }));
+  const metals = rejected.filter((s) => /\[(Cu|Fe|Pt|Sn|Co|Ni|Zn|Hg|Ru|Pd|Au|Ag|Mn|Cr|Ti|Ge|As|Sb|Bi|Ga|V|Rh|Os|Ir|Mo|W)/.test(s) && s.length < 200 && canonical(R, s) !== null);
   const giants = rejected.filter((s) => !s.includes('.') && s.length > 150 && s.length < 400 && canonical(R, s) !== null);
-  for (const s of metals.slice(0, 60)) edgeCases.push({ kind: 'organometallic', smiles: s });
-  for (const s of giants.slice(0, 40)) edgeCases.push({ kind: 'oversized', smiles: s });
+  for (const s of metals.slice(0, 60)) edgeCases.push({ kind: 'organometallic', smiles: s, valid: true });
+  for (const s of giants.slice(0, 40)) edgeCases.push({ kind: 'oversized', smiles: s, valid: true });
 
   // Boundary probes: the pool's extremes of size, halogenation, charge and polarity.
   const boundary: Probes['boundary'] = [];
@@ -372,11 +374,6 @@ function buildProbes(R: MainModule, mols: PoolMol[], poolOrder: number[], reject
     if (ok) cores.push(core);
   }
   return { edgeCases, boundary, functionalGroups, perturbations, interpolations, enumeration: { cores, rgroups: [...ENUMERATION_RGROUPS] }, drugs };
-}
-
-/** Fills a core's {1} and {2} attachment points; R-group ring labels {a} become per-slot %nn labels. */
-export function enumerate(core: string, r1: string, r2: string): string {
-  return core.replace('{1}', r1.replaceAll('{a}', '%71').replaceAll('{b}', '%72')).replace('{2}', r2.replaceAll('{a}', '%81').replaceAll('{b}', '%82'));
 }
 
 // Run as a script.

@@ -25,7 +25,12 @@ export interface RawRecord {
 }
 
 export type Outcome =
-  | { type: 'event'; event: MwEvent; records: RecordRef[] }
+  /**
+   * `raw`: the original text of this event's record when it is only part of
+   * the framed record (one element of a CloudTrail `Records` array); default:
+   * the text of the framed records the event lists.
+   */
+  | { type: 'event'; event: MwEvent; records: RecordRef[]; raw?: string }
   | { type: 'reference'; reference: ReferenceRecord; records: RecordRef[] }
   | { type: 'quarantine'; records: RecordRef[]; reason: string; raw: string };
 

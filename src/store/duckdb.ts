@@ -13,7 +13,7 @@
  * them (principal, model, time, canonical SMILES) for investigation queries
  * such as "which library compounds did this principal query".
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type {
   CompoundEntry,
@@ -40,7 +40,6 @@ const SCHEMA_VERSION = '1';
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
-  `CREATE SEQUENCE IF NOT EXISTS event_seq START 1`,
   `CREATE TABLE IF NOT EXISTS events (
      seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
      principal VARCHAR NOT NULL, principal_raw VARCHAR NOT NULL, model VARCHAR,
@@ -70,11 +69,9 @@ const DDL = [
 ];
 
 const STAGING = [
-  `CREATE TEMP TABLE IF NOT EXISTS stage_events (id VARCHAR, kind VARCHAR, time VARCHAR, principal VARCHAR,
-     principal_raw VARCHAR, model VARCHAR, format VARCHAR, file VARCHAR, line BIGINT, record_hash VARCHAR, body VARCHAR, raw VARCHAR)`,
+  `CREATE TEMP TABLE IF NOT EXISTS stage_ids (id VARCHAR)`,
   `CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (id VARCHAR, format VARCHAR, file VARCHAR, line BIGINT,
      "offset" BIGINT, record_hash VARCHAR, reason VARCHAR, raw VARCHAR)`,
-  `CREATE TEMP TABLE IF NOT EXISTS dup_ids (id VARCHAR)`,
 ];
 
 export interface DuckDbStoreOptions {
@@ -82,6 +79,8 @@ export interface DuckDbStoreOptions {
   path: string;
   /** Open without writing (a second process reading while another writes is not supported by DuckDB). */
   readOnly?: boolean;
+  /** DuckDB memory_limit (default 1GB, or $MIRRORWATCH_DB_MEMORY). */
+  memoryLimit?: string;
 }
 
 function str(a: DuckDBAppender, v: string | null | undefined): void {
@@ -92,10 +91,11 @@ function str(a: DuckDBAppender, v: string | null | undefined): void {
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Store> {
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(
-      options.path,
-      options.readOnly ? { access_mode: 'READ_ONLY' } : {},
-    );
+    // DuckDB caches up to 80% of RAM by default; a bounded cache keeps ingest
+    // memory flat however large the input (it spills to disk beyond this).
+    const config: Record<string, string> = { memory_limit: options.memoryLimit ?? process.env['MIRRORWATCH_DB_MEMORY'] ?? '1GB' };
+    if (options.readOnly) config['access_mode'] = 'READ_ONLY';
+    instance = await DuckDBInstance.create(options.path, config);
   } catch (e) {
     throw new MwError('MW_ERR_STORE_OPEN', `cannot open store ${options.path}: ${(e as Error).message}`);
   }
@@ -109,6 +109,8 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       throw new MwError('MW_ERR_STORE_OPEN', `store ${options.path} has schema version ${String(rows[0]![0])}, expected ${SCHEMA_VERSION}`);
     for (const sql of STAGING) await conn.run(sql);
   }
+  // One writer process (DuckDB's rule), so the ingest sequence can be kept here.
+  let seq = Number((await conn.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM events`)).getRows()[0]![0]);
 
   // One connection, one operation at a time: DuckDB transactions are per connection.
   let queue: Promise<unknown> = Promise.resolve();
@@ -165,24 +167,23 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
             unique.push(e);
           }
         }
+        // Duplicate check on ids only; then the new rows go straight into
+        // `events` (no staging copy of bodies and raw text, which are most of the bytes).
+        const fresh: StoredEventInput[] = [];
         if (unique.length) {
-          const a = await conn.createAppender('stage_events');
-          for (const { event: e, raw } of unique) {
-            a.appendVarchar(e.id);
-            a.appendVarchar(e.kind);
-            a.appendVarchar(e.time);
-            a.appendVarchar(e.principal.canonical);
-            a.appendVarchar(e.principal.raw);
-            str(a, eventModel(e));
-            a.appendVarchar(e.provenance.format);
-            a.appendVarchar(e.provenance.file);
-            a.appendBigInt(BigInt(e.provenance.line));
-            a.appendVarchar(e.provenance.recordHash);
-            a.appendVarchar(JSON.stringify(e));
-            a.appendVarchar(raw);
-            a.endRow();
+          const ai = await conn.createAppender('stage_ids');
+          for (const { event: e } of unique) {
+            ai.appendVarchar(e.id);
+            ai.endRow();
           }
-          a.closeSync();
+          ai.closeSync();
+          const d = await conn.runAndReadAll(`SELECT s.id FROM stage_ids s JOIN events e ON e.id = s.id`);
+          await conn.run('DELETE FROM stage_ids');
+          const existing = new Set(d.getRows().map((row) => String(row[0])));
+          for (const e of unique) {
+            if (existing.has(e.event.id)) duplicateIds.add(e.event.id);
+            else fresh.push(e);
+          }
         }
         if (quarantine.length) {
           const aq = await conn.createAppender('stage_quarantine');
@@ -200,33 +201,38 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
           }
           aq.closeSync();
         }
-        let storedCount = 0;
-        try {
-          await tx(async (c) => {
-            if (unique.length) {
-              await c.run(`INSERT INTO dup_ids SELECT s.id FROM stage_events s JOIN events e ON e.id = s.id`);
-              const d = await c.runAndReadAll(`SELECT id FROM dup_ids`);
-              for (const row of d.getRows()) duplicateIds.add(String(row[0]));
-              const ins = await c.run(
-                `INSERT INTO events SELECT nextval('event_seq'), id, kind, CAST(time AS TIMESTAMP), principal, principal_raw,
-                   model, format, file, line, record_hash, body, raw FROM stage_events
-                 WHERE id NOT IN (SELECT id FROM dup_ids)`,
-              );
-              storedCount = Number(ins.rowsChanged);
-            }
-            if (quarantine.length) {
-              await c.run(
-                `INSERT OR IGNORE INTO quarantine SELECT id, format, file, line, "offset", record_hash, reason, raw, CAST(? AS TIMESTAMP)
-                 FROM stage_quarantine`,
-                [new Date().toISOString()],
-              );
-            }
-          });
-        } finally {
-          await conn.run('DELETE FROM stage_events');
-          await conn.run('DELETE FROM stage_quarantine');
-          await conn.run('DELETE FROM dup_ids');
+        if (fresh.length) {
+          const a = await conn.createAppender('events');
+          for (const { event: e, raw } of fresh) {
+            a.appendBigInt(BigInt(++seq));
+            a.appendVarchar(e.id);
+            a.appendVarchar(e.kind);
+            a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(e.time)) * 1000n));
+            a.appendVarchar(e.principal.canonical);
+            a.appendVarchar(e.principal.raw);
+            str(a, eventModel(e));
+            a.appendVarchar(e.provenance.format);
+            a.appendVarchar(e.provenance.file);
+            a.appendBigInt(BigInt(e.provenance.line));
+            a.appendVarchar(e.provenance.recordHash);
+            a.appendVarchar(JSON.stringify(e));
+            a.appendVarchar(raw);
+            a.endRow();
+          }
+          a.closeSync();
         }
+        if (quarantine.length) {
+          try {
+            await conn.run(
+              `INSERT OR IGNORE INTO quarantine SELECT id, format, file, line, "offset", record_hash, reason, raw, CAST(? AS TIMESTAMP)
+               FROM stage_quarantine`,
+              [new Date().toISOString()],
+            );
+          } finally {
+            await conn.run('DELETE FROM stage_quarantine');
+          }
+        }
+        const storedCount = fresh.length;
         return { duplicateIds, storedCount };
       });
     },

@@ -79,7 +79,7 @@ export function renderEvidence(result: ScanResult, ctx: ScanContext, scanned: st
     out.push(`- **${s.address}** ${at(s)}:`);
     if (pub.length) for (const p of pub) out.push(`  - public/anonymous exposure: ${p.message} ${at(p.cite.resource, p.cite.line)}`);
     else out.push('  - no public or anonymous access path in the configuration.');
-    if (gs.length) for (const g of gs) out.push(`  - ${g.principals.join(', ') || 'principals'}: ${g.access}${g.broad ? ` **(broad: ${g.reason})**` : ''} ${at(g.grant, g.cite.line)}`);
+    if (gs.length) for (const g of gs) out.push(`  - ${g.grant.address} (${g.principals.join(', ') || 'principals'}): ${g.access}${g.broad ? ` **(broad: ${g.reason})**` : ''} ${at(g.grant, g.cite.line)}`);
     else out.push('  - no object-read grants in the scanned configuration (grants managed elsewhere are not visible here).');
   }
 

@@ -46,7 +46,7 @@ export function aiNamespaces(ctx: ScanContext): AiNamespace[] {
   const configured = new Set(ctx.settings.config.section.ai_namespaces);
   const reasons = new Map<string, { why: string; anchor: Resource }>();
   for (const w of servingWorkloads(objs)) {
-    if (!reasons.has(w.o.namespace)) reasons.set(w.o.namespace, { why: `runs ${w.why} ${w.o.name}`, anchor: w.o.resource });
+    if (!reasons.has(w.o.namespace)) reasons.set(w.o.namespace, { why: `serves models: ${w.o.kind} ${w.o.name} (${w.why})`, anchor: w.o.resource });
   }
   for (const n of objs.filter((x) => x.kind === 'Namespace')) {
     const l = labels(n);
@@ -104,13 +104,6 @@ export const aiNamespaceEgress: Rule = {
                     kubernetes.io/metadata.name: kube-system
             ports:
               - { protocol: UDP, port: 53 }
-    `),
-    aws: yaml(`
-      # kubernetes_network_policy_v1 in Terraform, or the manifest:
-      apiVersion: networking.k8s.io/v1
-      kind: NetworkPolicy
-      metadata: { name: default-deny-egress, namespace: ml-serving }
-      spec: { podSelector: {}, policyTypes: [Egress] }
     `),
   },
   check(ctx) {

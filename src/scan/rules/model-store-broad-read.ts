@@ -119,7 +119,7 @@ export function readGrants(ctx: ScanContext): ReadGrant[] {
       if (attachedGroups.length) reasons.push(`attached to IAM group ${attachedGroups.join(', ')}: everyone in the group reads every model`);
       out.push({
         grant: p,
-        principals: attachedGroups.length ? attachedGroups.map((g) => `group ${g}`) : [p.type.replace('aws_iam_', '').replace('_policy', '') + ' policy'],
+        principals: attachedGroups.length ? attachedGroups.map((g) => `group ${g}`) : p.attrs.role !== undefined ? [`role ${txt(p.attrs.role)}`] : p.attrs.user !== undefined ? [`user ${txt(p.attrs.user)}`] : ['principals it is attached to'],
         access: `${st.actions.join(', ')} on ${everyBucket ? 'every bucket' : reached.map((s) => s.address).join(', ')}`,
         stores: reached,
         broad: reasons.length > 0 && !st.hasCondition,

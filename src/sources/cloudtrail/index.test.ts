@@ -275,3 +275,39 @@ describe('cloudtrail: detection and ingestion', () => {
     });
   });
 });
+
+void it('stores each inner record of a Records line with its own original text as raw evidence', async () => {
+  const rec = (n: number): Record<string, unknown> => ({
+    eventVersion: '1.09',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/jdoe', userName: 'jdoe' },
+    eventTime: `2026-02-04T22:41:0${n}Z`,
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '10.20.1.7',
+    userAgent: 'aws-cli/2',
+    requestParameters: { bucketName: 'ml-models', key: `toxicity-classifier/8/part-${n}` },
+    additionalEventData: { bytesTransferredOut: 1000 + n },
+    requestID: `REQ${n}`,
+    eventID: `00000000-0000-0000-0000-00000000000${n}`,
+    readOnly: true,
+    eventType: 'AwsApiCall',
+  });
+  await withTempDir(async (dir) => {
+    const f = join(dir, 'ct.jsonl');
+    await writeFile(f, JSON.stringify({ Records: [rec(1), rec(2), rec(3)] }) + '\n');
+    await withMemoryStore(async (store) => {
+      const s = await ingestPaths([f], { store, chem: await sharedChem() });
+      assert.equal(s.read, 3);
+      assert.equal(s.stored, 3);
+      const ids = [];
+      for await (const e of store.replay()) ids.push(e.id);
+      const events = await store.getEvents(ids);
+      assert.equal(events.length, 3);
+      for (const e of events) {
+        const raw = JSON.parse(e.raw) as { requestID: string };
+        assert.ok(e.kind === 'object' && e.key?.endsWith(`part-${raw.requestID.slice(3)}`), 'raw is the event\'s own record');
+      }
+    });
+  });
+});

@@ -174,7 +174,8 @@ function recordOutcome(value: unknown, text: string, ref: RecordRef, ctx: ParseC
     outcome: errorCode ? 'failure' : 'success',
     requestId: str(o['requestID']),
   };
-  return { type: 'event', event: ev, records: [ref] };
+  // Each inner record keeps its own original text as evidence, not the whole line or file.
+  return { type: 'event', event: ev, records: [ref], raw: text };
 }
 
 function jsonError(text: string): string {
@@ -188,8 +189,9 @@ function jsonError(text: string): string {
 
 /** One framed record (a line or a whole document) → one outcome per CloudTrail record in it. */
 export function expandFramed(r: RawRecord, ctx: ParseContext, framing: 'lines' | 'document'): Outcome[] {
-  const scan = scanRecords(r.text);
-  if (!scan.found) {
+  // Most shipped lines are single records: skip the structural scan unless the text can hold a Records array.
+  const scan = r.text.includes('"Records"') || r.text.trimStart().startsWith('[') ? scanRecords(r.text) : null;
+  if (!scan?.found) {
     let v: unknown;
     try {
       v = JSON.parse(r.text);

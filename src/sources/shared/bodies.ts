@@ -36,6 +36,8 @@ export function decodeInput(value: unknown, canonical: (s: string) => string | n
       if (typeof s === 'string') return smilesInput(s, canonical);
     }
   }
+  // Seldon's ndarray often wraps each instance in a one-column row: [["CCO"], ["CCCCO"]].
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return decodeInput(value[0], canonical);
   if (typeof value === 'string') {
     const s = value.trim();
     if (s.length > 0 && s.length <= 2000 && SMILES_CHARS.test(s)) {
@@ -130,7 +132,7 @@ export function decodeRequest(body: unknown, canonical: (s: string) => string | 
   return { protocol, inputs };
 }
 
-const EXPLANATION_KEYS: Record<string, ExplanationField> = {
+const EXPLANATION_KEYS: Record<string, ExplanationField | undefined> = {
   attention_weights: 'attention_weights',
   attention: 'attention_weights',
   attentions: 'attention_weights',
@@ -146,6 +148,9 @@ const EXPLANATION_KEYS: Record<string, ExplanationField> = {
   prediction_interval: 'prediction_interval',
   intervals: 'prediction_interval',
 };
+
+const EXPLANATION_ORDER: readonly ExplanationField[] = ['attention_weights', 'binding_residues', 'feature_importance', 'logprobs', 'prediction_interval'];
+const EXPLANATION_BIT = Object.fromEntries(EXPLANATION_ORDER.map((f, i) => [f, 1 << i])) as Record<ExplanationField, number>;
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -181,12 +186,13 @@ export function decodeOutput(value: unknown): InstanceOutput {
     const lo = num(o['lower']);
     const hi = num(o['upper']);
     if (out.intervalWidth === null && lo !== null && hi !== null) out.intervalWidth = Math.abs(hi - lo);
-    const ex = new Set<ExplanationField>();
-    for (const k of Object.keys(o)) {
+    // Fixed order (EXPLANATION_ORDER) so equal outputs serialise equally, without a sort per instance.
+    let mask = 0;
+    for (const k in o) {
       const f = EXPLANATION_KEYS[k];
-      if (f && o[k] != null) ex.add(f);
+      if (f !== undefined && o[k] != null) mask |= EXPLANATION_BIT[f];
     }
-    out.explanations = [...ex].sort();
+    if (mask !== 0) for (const f of EXPLANATION_ORDER) if (mask & EXPLANATION_BIT[f]) out.explanations.push(f);
   }
   return out;
 }
