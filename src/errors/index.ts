@@ -6,6 +6,7 @@
  */
 import { INGEST_ERRORS } from './ingest.js';
 import { SCAN_ERRORS } from './scan.js';
+import { GATEWAY_ERRORS } from './gateway.js';
 
 export interface ErrorDef {
   status: number;
@@ -17,6 +18,7 @@ export const ERRORS = {
   MW_ERR_INTERNAL: { status: 500, title: 'An unexpected internal error (a bug: please report it)' },
   ...INGEST_ERRORS,
   ...SCAN_ERRORS,
+  ...GATEWAY_ERRORS,
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

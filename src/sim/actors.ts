@@ -59,8 +59,12 @@ export abstract class Actor {
 // ---------------------------------------------------------------------------
 // Molecule choice helpers
 
-function poolQuery(pool: Pool, idx: number): Query {
-  return { smiles: pool.smiles[idx]!, poolIdx: idx };
+// One shared, immutable Query per pool molecule: traffic repeats molecules, so this saves most allocations.
+const queryCache = new WeakMap<Pool, Array<Query | undefined>>();
+export function poolQuery(pool: Pool, idx: number): Query {
+  let c = queryCache.get(pool);
+  if (!c) queryCache.set(pool, (c = new Array<Query | undefined>(pool.smiles.length)));
+  return (c[idx] ??= { smiles: pool.smiles[idx]!, poolIdx: idx });
 }
 
 /** Visits public clusters round-robin so that consecutive molecules come from different series: maximal diversity. */
@@ -296,6 +300,11 @@ export class HumanActor extends Actor {
     if (!this.working(ctx)) return;
     this.planPredictions(ctx);
     this.planUploads(ctx);
+    if (this.rng.chance(0.06)) {
+      const t = this.local(ctx, this.rng.uniform(this.h.startHour, this.h.startHour + this.h.dayLength));
+      const m = this.pickModel();
+      ctx.schedule(t, () => this.sim.emit.platform(this.person, t, 'registry_get', { model: m }));
+    }
   }
 
   protected planPredictions(ctx: DayCtx, scale = 1): void {
@@ -377,6 +386,20 @@ export class DataScientist extends HumanActor {
         });
       } else ctx.schedule(t, () => this.sim.emit.mlflow(this.person, t, 'GET', '/api/2.0/mlflow/registered-models/search?max_results=100', { bytes: r.int(8000, 30000) }));
     }
+    // The platform portal: model cards and single artifacts (MLmodel, evaluation reports).
+    for (let i = 0; i < rate(1); i++) {
+      const t = dayTime();
+      const m = own.length && r.chance(0.7) ? r.pick(own) : r.pick(this.sim.world.models);
+      ctx.schedule(t, () => this.sim.emit.platform(this.person, t, 'registry_get', { model: m }));
+    }
+    if (own.length) {
+      for (let i = 0; i < rate(0.5); i++) {
+        const t = dayTime();
+        const m = r.pick(own);
+        const f = r.pick([['MLmodel', r.int(380, 900)], ['metrics/evaluation_report.html', r.int(200_000, 2_000_000)], ['metrics/confusion_matrix.png', r.int(40_000, 200_000)]] as const);
+        ctx.schedule(t, () => this.sim.emit.platform(this.person, t, 'artifact_download', { model: m, artifactUri: `s3://models/${m.name}/${m.version}/${f[0]}`, bytes: f[1] }));
+      }
+    }
     for (let i = 0; i < rate(this.perWeek.endpoints); i++) {
       const t = dayTime();
       ctx.schedule(t, () => this.sim.emit.platform(this.person, t, 'endpoint_list', { ip: this.person.ip, count: this.sim.world.models.length }));
@@ -400,10 +423,10 @@ export class DataScientist extends HumanActor {
   }
 
   /** get-download-uri, then the artifact files from MinIO (or through the MLflow artifact proxy, or the portal). */
-  protected download(ctx: DayCtx, t: number, m: ModelDef, phase?: PhaseId, ip?: string): number {
+  protected download(ctx: DayCtx, t: number, m: ModelDef, phase?: PhaseId, ip?: string, path?: 'minio' | 'proxy' | 'portal'): number {
     const r = this.rng;
     const e = this.sim.emit;
-    const how = phase ? 'minio' : r.pick(['minio', 'minio', 'proxy', 'portal'] as const);
+    const how = path ?? (phase ? 'minio' : r.pick(['minio', 'minio', 'proxy', 'portal'] as const));
     const files = artifactFiles(m, r);
     let at = t;
     if (how === 'portal') {
@@ -443,7 +466,10 @@ export class DataScientist extends HumanActor {
     const podIp = `10.244.${r.int(31, 60)}.${r.int(2, 250)}`;
     const every = r.uniform(60, 400) * 1000;
     let t = t0;
-    ctx.schedule(t, () => e.mlflow(this.person, t0, 'POST', '/api/2.0/mlflow/runs/create', { ip: podIp, bytes: r.int(400, 700) }));
+    ctx.schedule(t, () => {
+      e.mlflow(this.person, t0, 'GET', `/api/2.0/mlflow/experiments/get?experiment_id=${exp}`, { ip: podIp, bytes: r.int(300, 900) });
+      e.mlflow(this.person, t0 + 400, 'POST', '/api/2.0/mlflow/runs/create', { ip: podIp, bytes: r.int(400, 700) });
+    });
     for (let i = 0; i < steps; i++) {
       t += r.exponential(every) + 5000;
       const at = Math.floor(t);
@@ -600,10 +626,12 @@ export class Screener extends HumanActor {
   }
 
   override planDay(ctx: DayCtx): void {
-    if (!this.working(ctx)) return;
+    // The campaign is planned: the researcher is at work on every weekday of it.
+    const campaign = !ctx.weekend && ctx.day >= this.window[0] && ctx.day <= this.window[1];
+    if (!campaign && !this.working(ctx)) return;
     this.planPredictions(ctx);
     this.planUploads(ctx);
-    if (ctx.weekend || ctx.day < this.window[0] || ctx.day > this.window[1]) return;
+    if (!campaign) return;
     const r = this.rng;
     const mols = drawInt(r, this.sim.cfg.decoys.virtualScreening.moleculesPerDay);
     const model = this.sim.world.modelByName.get('binding-affinity-predictor')!;
@@ -637,7 +665,8 @@ export class Retrainer extends DataScientist {
     const picks = r.sample(own.length, Math.ceil(k / this.retrainDays.length)).map((i) => own[i]!);
     let t = this.local(ctx, r.uniform(9, 11));
     for (const m of picks) {
-      t = this.download(ctx, Math.floor(t), m) + r.int(60_000, 900_000);
+      // The retraining pipeline uses the MLflow client: download URI, then the files from object storage.
+      t = this.download(ctx, Math.floor(t), m, undefined, undefined, 'minio') + r.int(60_000, 900_000);
     }
     this.trainingRun(ctx, Math.floor(t));
   }

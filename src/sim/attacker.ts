@@ -97,7 +97,7 @@ export class Attacker extends DataScientist {
     const w = Math.max(1, end - first + 1);
     const f = (x: number): number => Math.min(end, first + Math.round(x * (w - 1)));
     const recon: [number, number] = [first, Math.max(first, f(r.uniform(0.03, 0.1)))];
-    let extraction: [number, number] = [f(r.uniform(0.04, 0.1)), f(r.uniform(0.85, 0.93))];
+    let extraction: [number, number] = [f(r.uniform(0.02, 0.06)), f(r.uniform(0.92, 0.98))];
     if (slow) {
       const xs = Math.max(2, resign - lead);
       const len = Math.round(sim.cfg.attack.lowAndSlow.extractionDays * Math.min(1, (end - xs + 1) / sim.cfg.attack.lowAndSlow.extractionDays));
@@ -105,6 +105,8 @@ export class Attacker extends DataScientist {
       recon[0] = Math.max(0, xs - r.int(1, 3));
       recon[1] = xs;
     }
+    // Reconnaissance happens on at least one working day.
+    recon[1] = Math.min(end, Math.max(recon[1], weekdayOnOrAfter(sim, recon[0])));
     const t1 = weekdayOnOrAfter(sim, f(r.uniform(0.15, 0.32)));
     const theft = drawInt(r, sim.cfg.attack.artifactTheft.days) === 1 ? [Math.min(end, t1)] : [Math.min(end, t1), Math.min(end, weekdayOnOrAfter(sim, t1 + r.int(1, 3)))];
     const sideChannel: [number, number] = [f(r.uniform(0.28, 0.36)), f(r.uniform(0.7, 0.8))];
@@ -169,7 +171,12 @@ export class Attacker extends DataScientist {
           for (const [j, m] of r.sample(models.length, r.int(4, 9)).map((x) => models[x]!).entries()) {
             e.mlflow(p, t + j * r.int(5000, 40000), 'GET', `/ajax-api/2.0/mlflow/registered-models/get?name=${m.name}`, { ua: UA.browser, bytes: r.int(900, 3500), referer: host, phase });
           }
-        } else e.platform(p, t, 'registry_list', { count: models.length, phase });
+        } else {
+          e.platform(p, t, 'registry_list', { count: models.length, phase });
+          for (const [j, m] of [this.sim.world.modelByName.get('toxicity-classifier')!, this.sim.world.modelByName.get('admet-predictor')!].entries()) {
+            e.platform(p, t + (j + 1) * r.int(20_000, 120_000), 'registry_get', { model: m, phase });
+          }
+        }
       });
     });
   }
@@ -251,7 +258,7 @@ export class Attacker extends DataScientist {
     const cam = drawInt(r, a.extraction.camouflagePerDay);
     for (const t of this.spread(ctx, cam)) {
       const q = Array.from({ length: r.int(1, 8) }, () => this.molecule());
-      ctx.schedule(t, () => this.sim.emit.predict(this.person, t, this.primary, q, { ip: this.person.ip }));
+      ctx.schedule(t, () => this.sim.emit.predict(this.person, t, this.primary, q, { ip }));
     }
   }
 

@@ -44,7 +44,7 @@ export const DEFAULT_CONFIG = {
     vacationProb: 0.45,
     vacationWorkingDays: [3, 10] as Range,
     /** Median prediction requests on an active day, per user (drawn from the range), by team. */
-    requestsPerDay: { drugDiscovery: [8, 45] as Range, compChem: [3, 15] as Range, clinicalOps: [4, 20] as Range },
+    requestsPerDay: { drugDiscovery: [10, 60] as Range, compChem: [4, 18] as Range, clinicalOps: [5, 25] as Range },
     /** Day-to-day log-normal sigma of a user's volume. */
     dailySigma: [0.5, 0.9] as Range,
     /** Mean molecules per interactive request. */
@@ -76,8 +76,8 @@ export const DEFAULT_CONFIG = {
     noticeDays: 30,
     extraction: {
       molecules: [42000, 55000] as Range,
-      batchesPerDay: [14, 20] as Range,
-      weekendDayProb: [0.2, 0.5] as Range,
+      batchesPerDay: [15, 22] as Range,
+      weekendDayProb: [0.4, 0.8] as Range,
       /** Legitimate-looking focus-area requests mixed in, per extraction day. */
       camouflagePerDay: [3, 12] as Range,
       /** Shares of the diverse pool, combinatorial enumeration, drug interpolations. */

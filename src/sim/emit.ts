@@ -50,7 +50,8 @@ export class LineWriter {
   private readonly stream: WriteStream;
 
   constructor(path: string) {
-    this.stream = createWriteStream(path, { encoding: 'utf8' });
+    // A deep buffer lets generation run while the disk catches up; drain is awaited only past it.
+    this.stream = createWriteStream(path, { encoding: 'utf8', highWaterMark: 8 << 20 });
   }
 
   write(line: string): number {
@@ -68,7 +69,6 @@ export class LineWriter {
     const chunk = this.buf.join('\n') + '\n';
     this.buf = [];
     this.pending = 0;
-    this.bytes += Buffer.byteLength(chunk);
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
@@ -78,6 +78,7 @@ export class LineWriter {
       this.stream.once('error', reject);
       this.stream.end(() => resolve());
     });
+    this.bytes = this.stream.bytesWritten;
   }
 }
 
@@ -119,6 +120,15 @@ export function clf(t: number): string {
 
 export function isoDate(t: number): string {
   return new Date(t).toISOString().slice(0, 10);
+}
+
+/** Characters that JSON strings must escape; SMILES almost never contain them, so test before paying for JSON.stringify. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** The body of a JSON string literal holding `s` (JSON text embedded as a string, as InputData is). */
+export function escapeJson(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s).slice(1, -1) : s;
 }
 
 // --- user agents --------------------------------------------------------------
@@ -210,37 +220,73 @@ export class Emitter {
 
   // --- predictions --------------------------------------------------------
 
+  private readonly hourKey = new Map<number, number>();
+  private readonly hourCount = new Map<number, number>();
+  /** Identities exempt from the per-user rate limit (the approved load test). */
+  readonly rateExempt = new Set<number>();
+
+  /** Counts a request against the caller's hourly rate limit; true when it is over the limit. */
+  private limited(who: Person, t: number): boolean {
+    if (this.rateExempt.has(who.idx)) return false;
+    const hour = Math.floor(t / 3_600_000);
+    if (this.hourKey.get(who.idx) !== hour) {
+      this.hourKey.set(who.idx, hour);
+      this.hourCount.set(who.idx, 0);
+    }
+    const n = this.hourCount.get(who.idx)! + 1;
+    this.hourCount.set(who.idx, n);
+    return n > this.world.cfg.platform.rateLimitPerHour;
+  }
+
   /** Sends one prediction request; returns each instance's confidence (null for failures). */
   predict(actor: Person, t: number, model: ModelDef, queries: readonly Query[], o: PredictOptions = {}): Array<number | null> {
     const who = o.keyOwner ?? actor;
     const ip = o.ip ?? actor.ip;
     const ua = o.ua ?? UA.requests;
     const rng = this.rng;
-    const failed = rng.chance(this.errorRate);
+    const throttled = this.limited(who, t);
+    const failed = throttled || rng.chance(this.errorRate);
     const confs: Array<number | null> = [];
+    const seldon = model.protocol === 'seldon';
+    const gateway = model.serving === 'gateway';
+    const target = model.output === 'affinity' && seldon ? (model.name.startsWith('kinase') ? 'JAK2' : 'BACE1') : null;
+    // Gateway lines embed the bodies as JSON strings: build the escaped text directly from escaped pieces.
     const items: string[] = [];
     const outs: string[] = [];
-    const seldon = model.protocol === 'seldon';
-    const target = model.output === 'affinity' ? (model.name.startsWith('kinase') ? 'JAK2' : 'BACE1') : null;
+    let outLen = 0;
+    let inLen = Math.max(0, queries.length - 1) + (seldon ? 23 : 16);
+    const qq = gateway ? '\\"' : '"';
     for (const q of queries) {
-      if (model.input === 'features') items.push(`[${(q.features ?? []).join(',')}]`);
-      else items.push(target && seldon ? `{"smiles":${JSON.stringify(q.smiles)},"target":"${target}"}` : `{"smiles":${JSON.stringify(q.smiles)}}`);
+      if (model.input === 'features') {
+        const f = `[${(q.features ?? []).join(',')}]`;
+        items.push(f);
+        inLen += f.length;
+      } else {
+        const plain = !NEEDS_ESCAPE.test(q.smiles);
+        const raw = plain ? `"${q.smiles}"` : JSON.stringify(q.smiles);
+        const smi = gateway ? (plain ? `\\"${q.smiles}\\"` : escapeJson(raw)) : raw;
+        items.push(target ? `{${qq}smiles${qq}:${smi},${qq}target${qq}:${qq}${target}${qq}}` : `{${qq}smiles${qq}:${smi}}`);
+        inLen += 11 + raw.length + (target ? 12 + target.length : 0);
+      }
       if (!failed) {
         const a = this.oracle.answer(model, q);
-        outs.push(a.json);
+        outLen += a.json.length;
+        outs.push(gateway ? (a.esc ??= a.json.replaceAll('"', '\\"')) : a.json);
         confs.push(a.confidence);
       } else confs.push(null);
     }
-    const input = seldon ? `{"data":{"ndarray":[${items.join(',')}]}}` : `{"instances":[${items.join(',')}]}`;
-    const status = failed ? (rng.chance(0.5) ? 503 : 500) : 200;
+    const input = seldon ? `{${qq}data${qq}:{${qq}ndarray${qq}:[${items.join(',')}]}}` : `{${qq}instances${qq}:[${items.join(',')}]}`;
+    const status = throttled ? 429 : failed ? (rng.chance(0.5) ? 503 : 500) : 200;
     const latency = Math.max(3, Math.round(rng.lognormal(25 + 4 * queries.length, 0.35)));
-    if (model.serving === 'gateway') {
-      const output = failed ? null : `{"predictions":[${outs.join(',')}]}`;
+    if (gateway) {
+      const output = failed ? null : `{${qq}predictions${qq}:[${outs.join(',')}]}`;
+      const bytesOut = failed ? 0 : outLen + Math.max(0, outs.length - 1) + 18;
+      const bytesIn = inLen;
       const endpoint = seldon ? `/seldon/${this.world.cfg.company.namespace}/${model.name}/api/v1.0/predictions` : `/v1/models/${model.name}:predict`;
       const line =
         `{"TimeGenerated":"${iso(t)}","EventType":"prediction_request","UserId":"${who.email}","ModelName":"${model.name}","ModelVersion":"${model.version}",` +
-        `"InputData":${JSON.stringify(input)},${output === null ? '' : `"OutputData":${JSON.stringify(output)},`}"BatchSize":${queries.length},` +
-        `"Details":{"api_key_id":"${who.apiKey}","source_ip":"${ip}","endpoint":"${endpoint}","status":${status},"latency_ms":${latency},"bytes_in":${input.length},"bytes_out":${output?.length ?? 0},"model_team":"${model.team}","user_agent":"${ua}"},` +
+        `"InputData":"${input}",${output === null ? '' : `"OutputData":"${output}",`}"BatchSize":${queries.length},` +
+        `"Details":{"api_key_id":"${who.apiKey}","source_ip":"${ip}","endpoint":"${endpoint}","status":${status},"latency_ms":${latency},"bytes_in":${bytesIn},"bytes_out":${bytesOut},"model_team":"${model.team}","user_agent":"${ua}"},` +
         `"UserContext":{"team":"${who.team}","role":"${who.role}"}}`;
       const n = this.writers.platform.write(line);
       this.mark(o.phase, 'platform', n, t, who.email);
@@ -262,7 +308,7 @@ export class Emitter {
       const id = rng.uuid();
       const src = `http://${model.name}-predictor.${ns}/`;
       req = `{"specversion":"1.0","type":"org.kubeflow.serving.inference.request","source":"${src}","id":"${id}","time":"${isoNano(t, rng.int(0, 999999))}",${common},"data":${input}}`;
-      const body = failed ? `{"error":"model server error (HTTP ${status})"}` : `{"predictions":[${outs.join(',')}]}`;
+      const body = failed ? `{"error":"${throttled ? 'rate limit exceeded' : 'model server error'} (HTTP ${status})"}` : `{"predictions":[${outs.join(',')}]}`;
       resp = `{"specversion":"1.0","type":"org.kubeflow.serving.inference.response","source":"${src}","id":"${id}","time":"${isoNano(tResp, rng.int(0, 999999))}",${common},"data":${body}}`;
     }
     const n = this.writers.cloudevents.write(req);

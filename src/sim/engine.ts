@@ -153,6 +153,7 @@ export async function runSimulation(o: EngineOptions): Promise<SimulationSummary
   const emit = new Emitter(world, oracle, Rng.derive(o.seed, 'emit'), o.out, o.trace);
   const sim: SimContext = { world, pool, cfg, emit, seed: o.seed, days: o.days, startMs };
   const roles = world.roles;
+  emit.rateExempt.add(roles.loadTest.idx);
 
   // Cast.
   const actors: Actor[] = [];

@@ -44,12 +44,14 @@ function stream(seed: number): () => number {
 export interface ModelAnswer {
   /** The JSON of one element of `predictions`. */
   json: string;
+  /** `json` escaped for embedding in a JSON string (filled in lazily by the gateway writer). */
+  esc?: string;
   confidence: number | null;
 }
 
 export class ModelOracle {
   private cache = new Map<number, ModelAnswer>();
-  private readonly cap = 400_000;
+  private readonly cap = 150_000;
 
   constructor(
     private readonly world: World,

@@ -25,6 +25,7 @@ import { eventId, sha256Hex } from '../../util/hash.js';
 import { toIsoUtc } from '../../util/time.js';
 import { envelope, int, obj, str } from '../shared/envelope.js';
 import type { Outcome, ParseContext, RawRecord, Sample, SourceParser } from '../types.js';
+import { jsonLineShare } from '../shared/detect.js';
 import { quarantine, refOf } from '../types.js';
 import { lineLocator, scanRecords } from './records.js';
 
@@ -264,20 +265,10 @@ function cloudTrailShaped(v: unknown): boolean {
 const S3_SOURCE = /"eventSource"\s*:\s*"s3\.amazonaws\.com"/;
 
 function detectLines(sample: Sample): number {
-  let seen = 0;
-  let hits = 0;
-  for (const l of sample.lines.slice(0, 10)) {
-    if (!l.startsWith('{')) continue;
-    seen++;
-    try {
-      if (cloudTrailShaped(JSON.parse(l))) hits++;
-    } catch {
-      /* a line cut by the sample size, or a pretty-printed document */
-    }
-  }
-  if (seen === 0 || hits === 0) return 0;
+  const { share } = jsonLineShare(sample, cloudTrailShaped);
+  if (share === 0) return 0;
   // Non-S3 CloudTrail is still CloudTrail (its records are quarantined as such), but claimed with less conviction.
-  return 0.5 + (S3_SOURCE.test(sample.head) ? 0.45 : 0.2) * (hits / seen);
+  return 0.5 + (S3_SOURCE.test(sample.head) ? 0.45 : 0.2) * share;
 }
 
 function detectDocument(sample: Sample): number {

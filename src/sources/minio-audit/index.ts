@@ -9,6 +9,7 @@ import type { MwEvent, ObjectEvent } from '../../events/index.js';
 import { toIsoUtc } from '../../util/time.js';
 import { envelope, int, obj, outcomeOf, str } from '../shared/envelope.js';
 import type { Outcome, ParseContext, RawRecord, Sample, SourceParser } from '../types.js';
+import { jsonLineShare } from '../shared/detect.js';
 import { perRecord, quarantine, refOf } from '../types.js';
 
 /** MinIO API handler names (api.name) → object-event operation; everything else is 'other'. */
@@ -128,20 +129,9 @@ function looksLikeAudit(o: Record<string, unknown>): boolean {
 }
 
 function detect(sample: Sample): number {
-  let seen = 0;
-  let hits = 0;
-  for (const l of sample.lines.slice(0, 10)) {
-    if (!l.startsWith('{')) continue;
-    seen++;
-    try {
-      const v: unknown = JSON.parse(l);
-      if (v && typeof v === 'object' && looksLikeAudit(v as Record<string, unknown>)) hits++;
-    } catch {
-      /* a line cut by the sample size */
-    }
-  }
+  const { share } = jsonLineShare(sample, looksLikeAudit);
   // api.name with deploymentid/remotehost is MinIO's own shape: one such line is strong evidence.
-  return hits === 0 ? 0 : 0.5 + 0.45 * (hits / seen);
+  return share === 0 ? 0 : 0.5 + 0.45 * share;
 }
 
 export const minioAuditParser: SourceParser = {

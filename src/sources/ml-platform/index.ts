@@ -11,6 +11,7 @@ import { decodeRequest, instancesOf, jsonField } from '../shared/bodies.js';
 import { envelope, hostOf, int, numOrNull, obj, outcomeOf, str } from '../shared/envelope.js';
 import type { ParseContext, RawRecord, Sample, SourceParser, Outcome } from '../types.js';
 import { perRecord, quarantine, refOf } from '../types.js';
+import { jsonLineShare } from '../shared/detect.js';
 
 export const ML_EVENT_TYPES = [
   'prediction_request',
@@ -53,30 +54,33 @@ function common(o: Record<string, unknown>): { time: string; user: string } | st
 }
 
 function jsonLinesWith(sample: Sample, test: (o: Record<string, unknown>) => boolean): number {
-  let seen = 0;
-  let hits = 0;
-  for (const l of sample.lines.slice(0, 10)) {
-    if (!l.startsWith('{')) continue;
-    seen++;
-    try {
-      if (test(JSON.parse(l) as Record<string, unknown>)) hits++;
-    } catch {
-      /* a truncated sample line */
-    }
+  return jsonLineShare(sample, test).share;
+}
+
+/**
+ * The prologue every table shares: a JSON object with a time, a user and an
+ * `EventType` from the table's list; otherwise the reason to quarantine.
+ */
+function typedRow<T extends string>(
+  r: RawRecord,
+  types: readonly T[],
+): { o: Record<string, unknown>; time: string; user: string; type: T } | { reason: string } {
+  const p = parseObject(r);
+  if (!p.ok) return { reason: p.reason };
+  const c = common(p.value);
+  if (typeof c === 'string') return { reason: c };
+  const type = str(p.value['EventType']);
+  if (!type || !(types as readonly string[]).includes(type)) {
+    return { reason: `EventType ${JSON.stringify(p.value['EventType'] ?? null)} is not one of ${types.join(', ')}` };
   }
-  return seen === 0 ? 0 : hits / seen;
+  return { o: p.value, time: c.time, user: c.user, type: type as T };
 }
 
 function mlRecord(r: RawRecord, ctx: ParseContext): Outcome {
-  const p = parseObject(r);
-  if (!p.ok) return quarantine(r, p.reason);
-  const o = p.value;
-  const c = common(o);
-  if (typeof c === 'string') return quarantine(r, c);
-  const type = str(o['EventType']);
-  if (!type || !(ML_EVENT_TYPES as readonly string[]).includes(type)) {
-    return quarantine(r, `EventType ${JSON.stringify(o['EventType'] ?? null)} is not one of ${ML_EVENT_TYPES.join(', ')}`);
-  }
+  const row = typedRow(r, ML_EVENT_TYPES);
+  if ('reason' in row) return quarantine(r, row.reason);
+  const { o, type } = row;
+  const c = row;
   const d = obj(o['Details']);
   const uc = obj(o['UserContext']);
   const env = envelope(ctx, [refOf(r)], c.time, c.user);
@@ -195,15 +199,10 @@ function dateOf(v: unknown): string | null {
 }
 
 function hrRecord(r: RawRecord, ctx: ParseContext): Outcome {
-  const p = parseObject(r);
-  if (!p.ok) return quarantine(r, p.reason);
-  const o = p.value;
-  const c = common(o);
-  if (typeof c === 'string') return quarantine(r, c);
-  const type = str(o['EventType']);
-  if (!type || !(HR_ACTIONS as readonly string[]).includes(type)) {
-    return quarantine(r, `EventType ${JSON.stringify(o['EventType'] ?? null)} is not one of ${HR_ACTIONS.join(', ')}`);
-  }
+  const row = typedRow(r, HR_ACTIONS);
+  if ('reason' in row) return quarantine(r, row.reason);
+  const { o, type } = row;
+  const c = row;
   const d = obj(o['Details']);
   const ev: MwEvent = {
     ...envelope(ctx, [refOf(r)], c.time, c.user),
