@@ -3,10 +3,14 @@
  * and exports `register(program)`; this file only assembles them.
  */
 import { Command } from 'commander';
+import { register as registerDetect } from './commands/detect.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerQuarantine } from './commands/quarantine.js';
 import { register as registerReference } from './commands/reference.js';
+import { register as registerRules } from './commands/rules.js';
 import { register as registerScan } from './commands/scan.js';
+import { register as registerGateway } from './commands/gateway.js';
+import { register as registerKeys } from './commands/keys.js';
 import { register as registerSimulate } from './commands/simulate.js';
 import { runMain } from './run.js';
 
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
   registerReference(program);
   registerSimulate(program);
   registerScan(program);
+  registerRules(program);
+  registerDetect(program);
+  registerGateway(program);
+  registerKeys(program);
   return program;
 }
 

@@ -7,6 +7,7 @@
 import { INGEST_ERRORS } from './ingest.js';
 import { SCAN_ERRORS } from './scan.js';
 import { GATEWAY_ERRORS } from './gateway.js';
+import { SIGMA_ERRORS } from './sigma.js';
 
 export interface ErrorDef {
   status: number;
@@ -19,6 +20,7 @@ export const ERRORS = {
   ...INGEST_ERRORS,
   ...SCAN_ERRORS,
   ...GATEWAY_ERRORS,
+  ...SIGMA_ERRORS,
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -6,7 +6,7 @@
  * and its response) counts both. A record the parser never mentions is
  * quarantined here, so nothing is silently dropped.
  */
-import { stat, readdir } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ingestEventSchema } from '../events/index.js';
 import type { ReferenceKind, ReferenceRecord } from '../events/index.js';
@@ -30,6 +30,8 @@ export interface IngestCounts {
 
 export interface IngestSummary extends IngestCounts {
   events: number;
+  /** Files recognised as not being logs (a scenario's truth file, a store file), with the reason; not errors. */
+  skipped: Array<{ file: string; reason: string }>;
   by_format: Record<string, IngestCounts>;
   files: Array<{ file: string; format: string | null; error?: string } & IngestCounts>;
   errors: Array<{ file: string; code: string; message: string }>;
@@ -62,14 +64,20 @@ const REFERENCE_FORMATS: ReadonlySet<string> = new Set(['directory-csv', 'mlflow
 export async function expandPaths(paths: readonly string[]): Promise<{ files: string[]; errors: IngestSummary['errors'] }> {
   const files: string[] = [];
   const errors: IngestSummary['errors'] = [];
+  // Real paths already walked: a symlink to an ancestor must not loop, and a file reached twice is read once.
+  const seen = new Set<string>();
   async function walk(p: string): Promise<void> {
     let s;
+    let real: string;
     try {
       s = await stat(p);
+      real = await realpath(p);
     } catch (e) {
       errors.push({ file: p, code: 'MW_ERR_INGEST_UNREADABLE', message: `${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       return;
     }
+    if (seen.has(real)) return;
+    seen.add(real);
     if (s.isDirectory()) {
       const names = (await readdir(p)).filter((n) => !n.startsWith('.')).sort();
       for (const n of names) await walk(join(p, n));
@@ -78,6 +86,18 @@ export async function expandPaths(paths: readonly string[]): Promise<{ files: st
   }
   for (const p of paths) await walk(p);
   return { files, errors };
+}
+
+/**
+ * Files MirrorWatch itself writes that are not logs: recognised so that a
+ * folder from `mirrorwatch simulate` ingests cleanly, and reported as skipped.
+ */
+function notALog(head: string): string | null {
+  if (head.length >= 12 && head.slice(8, 12) === 'DUCK') return 'a DuckDB database file (a store, not a log)';
+  if (/^\s*\{\s*"seed"\s*:\s*\d+\s*,\s*"variant"\s*:/.test(head) && head.includes('"phases"') && head.includes('"attacker"')) {
+    return 'scenario ground truth from `mirrorwatch simulate` (score against it with `mirrorwatch evaluate --truth FILE`)';
+  }
+  return null;
 }
 
 function zero(): IngestCounts {
@@ -93,7 +113,7 @@ function add(a: IngestCounts, b: IngestCounts): void {
 export async function ingestPaths(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const { store } = options;
   const chem = options.chem ?? (await createChem());
-  const summary: IngestSummary = { ...zero(), events: 0, by_format: {}, files: [], errors: [] };
+  const summary: IngestSummary = { ...zero(), events: 0, by_format: {}, files: [], errors: [], skipped: [] };
   const { files, errors } = await expandPaths(paths);
   summary.errors.push(...errors);
 
@@ -102,9 +122,13 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const planned: Array<{ file: string; parser: SourceParser; size: number }> = [];
   for (const file of files) {
     try {
-      const parser = options.format
-        ? parserByFormat(options.format)
-        : detectFormat(await readSample(file, basename(file)))?.parser;
+      const sample = options.format ? null : await readSample(file, basename(file));
+      const skip = sample ? notALog(sample.head) : null;
+      if (skip) {
+        summary.skipped.push({ file, reason: skip });
+        continue;
+      }
+      const parser = options.format ? parserByFormat(options.format) : detectFormat(sample!)?.parser;
       if (!parser) {
         throw new MwError(
           'MW_ERR_INGEST_UNKNOWN_FORMAT',

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -255,6 +255,43 @@ describe('ingest', () => {
     const q = await run(['reference', 'add', 'planets', 'x.csv']);
     assert.equal(q.code, 2);
     assert.match(q.stderr, /MW_ERR_USAGE: unknown reference kind "planets"/);
+  });
+
+  it('walks folders recursively without looping on a symlink to an ancestor', async () => {
+    const chem = await sharedChem();
+    await withTempDir(async (dir) => {
+      const sub = join(dir, 'logs', 'day1');
+      await mkdir(sub, { recursive: true });
+      await copyFile(join(fixtures, 'HREvents.jsonl'), join(sub, 'hr.jsonl'));
+      await symlink(dir, join(sub, 'loop'));
+      await withMemoryStore(async (store) => {
+        const s = await ingestPaths([dir], { store, chem });
+        assert.deepEqual(s.errors, []);
+        assert.equal(s.files.length, 1);
+        assert.equal(s.read, 4);
+      });
+    });
+  });
+
+  it('a simulator folder ingests cleanly: the compound library is loaded, truth and store files are skipped, not errors', async () => {
+    const chem = await sharedChem();
+    await withTempDir(async (dir) => {
+      await copyFile(join(fixtures, 'HREvents.jsonl'), join(dir, 'HREvents.jsonl'));
+      await writeFile(join(dir, 'compound-library.csv'), 'compound_id,smiles,series\nHTX-1,CCO,S1\nHTX-2,c1ccccc1,S1\n');
+      await writeFile(join(dir, 'truth.json'), JSON.stringify({ seed: 1, variant: 'baseline', attacker: 'x', accomplices: [], resignation: null, phases: [], decoys: [], benign: [] }));
+      const db = join(dir, 'store.duckdb');
+      const st = await openStore({ path: db });
+      await st.close();
+      await withMemoryStore(async (store) => {
+        const s = await ingestPaths([dir], { store, chem });
+        assert.deepEqual(s.errors, []);
+        assert.deepEqual(s.skipped.map((k) => basename(k.file)).sort(), ['store.duckdb', 'truth.json']);
+        assert.match(s.skipped.find((k) => k.file.endsWith('truth.json'))?.reason ?? '', /evaluate --truth/);
+        assert.equal(s.by_format['compounds-csv']?.stored, 2);
+        const lib = await store.compounds('compound-library');
+        assert.deepEqual(lib.map((c) => c.id), ['HTX-1', 'HTX-2']);
+      });
+    });
   });
 
   it('CLI: --help lists every command with a description', async () => {

@@ -89,7 +89,7 @@ export class Attacker extends DataScientist {
     const lead = slow ? Math.round(sim.cfg.attack.lowAndSlow.extractionDays * r.uniform(0.55, 0.62)) : 0;
     const lo = Math.max(3, Math.floor(days * 0.3), lead + 4);
     const hi = days - notice - 2;
-    const resign = Math.min(days - 2, weekdayOnOrAfter(sim, hi >= lo ? r.int(lo, hi) : Math.max(1, Math.min(lo, Math.floor(days * 0.45)))));
+    const resign = Math.max(0, Math.min(days - 2, weekdayOnOrAfter(sim, hi >= lo ? r.int(lo, hi) : Math.max(1, Math.min(lo, Math.floor(days * 0.45))))));
     const leave = resign + notice;
     const end = Math.min(leave - 1, days - 1);
     // The campaign starts the day after the resignation is handed in.

@@ -147,7 +147,11 @@ export async function runSimulation(o: EngineOptions): Promise<SimulationSummary
   const pool = o.pool ?? loadPool();
   const startMs = Date.parse(`${o.start}T00:00:00Z`);
   if (Number.isNaN(startMs)) throw new Error(`start is not a date: ${o.start}`);
-  await mkdir(o.out, { recursive: true });
+  try {
+    await mkdir(o.out, { recursive: true });
+  } catch (e) {
+    throw new Error(`--out ${o.out}: cannot create the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   const world = buildWorld(pool, cfg, o.seed, o.variant, o.scale, startMs);
   const oracle = new ModelOracle(world, pool);
   const emit = new Emitter(world, oracle, Rng.derive(o.seed, 'emit'), o.out, o.trace);
@@ -186,21 +190,18 @@ export async function runSimulation(o: EngineOptions): Promise<SimulationSummary
   await writeFile(join(o.out, STATIC_FILES.inventory), inventoryJson(world));
   await writeLibrary(join(o.out, STATIC_FILES.library), world, pool);
 
-  // Day loop: plan day d+1 while running day d, so that early-morning actions of tomorrow that fall before
-  // midnight UTC (UTC+1 staff) still come out in order.
+  // Day loop: all actors plan the day, its actions run in time order; actions that spill past midnight
+  // (a training job's late logging) carry over into the next day's order. No actor acts before midnight
+  // UTC of the day it planned (the earliest shift starts ~05:00 UTC), so every log comes out in time order.
   type Slot = { t: number; run: () => void };
   let pending: Slot[] = [];
-  const plan = (day: number): void => {
-    const dayStart = startMs + day * DAY_MS;
-    const weekday = new Date(dayStart).getUTCDay();
-    const ctx: DayCtx = { day, dayStart, weekday, weekend: weekday === 0 || weekday === 6, schedule: (t, run) => pending.push({ t, run }) };
-    for (const a of actors) a.planDay(ctx);
-  };
-  if (o.days > 0) plan(0);
   for (let d = 0; d < o.days; d++) {
-    if (d + 1 < o.days) plan(d + 1);
+    const dayStart = startMs + d * DAY_MS;
+    const weekday = new Date(dayStart).getUTCDay();
+    const ctx: DayCtx = { day: d, dayStart, weekday, weekend: weekday === 0 || weekday === 6, schedule: (t, run) => pending.push({ t: t < dayStart ? dayStart : t, run }) };
+    for (const a of actors) a.planDay(ctx);
     pending.sort((a, b) => a.t - b.t);
-    const cutoff = d + 1 < o.days ? startMs + (d + 1) * DAY_MS : Number.POSITIVE_INFINITY;
+    const cutoff = d + 1 < o.days ? dayStart + DAY_MS : Number.POSITIVE_INFINITY;
     let i = 0;
     for (; i < pending.length && pending[i]!.t < cutoff; i++) {
       pending[i]!.run();

@@ -149,6 +149,16 @@ test('same seed gives the same bytes; another seed differs', async () => {
   assert.deepEqual(ha, hashDir(b.dir));
   const hc = hashDir(c.dir);
   for (const f of Object.keys(ha)) if (f !== 'model-inventory.json') assert.notEqual(ha[f], hc[f], `${f} differs between seeds`);
+  // The bodies embedded as JSON strings parse, and the byte counts are theirs.
+  for (const l of lines(a.dir, 'MLPlatformLogs.jsonl')) {
+    const o = JSON.parse(l) as { EventType: string; InputData?: string; OutputData?: string; BatchSize: number; Details: { bytes_in: number; bytes_out: number } };
+    if (o.EventType !== 'prediction_request') continue;
+    const body = JSON.parse(o.InputData!) as { data?: { ndarray: unknown[] }; instances?: unknown[] };
+    assert.equal((body.data?.ndarray ?? body.instances)!.length, o.BatchSize);
+    assert.equal(o.Details.bytes_in, Buffer.byteLength(o.InputData!));
+    assert.equal(o.Details.bytes_out, o.OutputData === undefined ? 0 : Buffer.byteLength(o.OutputData));
+    if (o.OutputData) assert.equal((JSON.parse(o.OutputData) as { predictions: unknown[] }).predictions.length, o.BatchSize);
+  }
   for (const r of [a, b, c]) rmSync(r.dir, { recursive: true, force: true });
 });
 

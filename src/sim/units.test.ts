@@ -67,3 +67,12 @@ test('options are checked', () => {
   assert.throws(() => validateOptions({ seed: 1, out: 'x', variant: 'nope' as 'baseline' }), /variant/);
   assert.deepEqual(validateOptions({ seed: 3, out: 'x' }), { seed: 3, out: 'x', days: 90, start: '2026-02-01', scale: 1, variant: 'baseline' });
 });
+
+test('a large population has unique principals, emails and keys', async () => {
+  const { buildWorld } = await import('./world.js');
+  const { loadPool } = await import('./pool.js');
+  const w = buildWorld(loadPool(), mergeConfig(undefined), 9, 'sybil', 100, Date.parse('2026-02-01T00:00:00Z'));
+  assert.ok(w.people.length > 7000);
+  for (const key of ['principal', 'email', 'apiKey'] as const) assert.equal(new Set(w.people.map((p) => p[key])).size, w.people.length, key);
+  assert.equal(w.roles.accomplices.length, 3);
+});

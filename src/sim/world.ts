@@ -285,22 +285,14 @@ export function buildWorld(pool: Pool, cfg: ScenarioConfig, seed: number, varian
       displayName = name!;
       email = `${name}@${domain}`;
     } else {
-      let first = prng.pick(FIRST);
-      let last = prng.pick(LAST);
-      principal = (first[0]! + last).toLowerCase();
-      let k = 2;
-      while (taken.has(principal)) {
-        if (k > 4) {
-          first = prng.pick(FIRST);
-          last = prng.pick(LAST);
-          principal = (first[0]! + last).toLowerCase();
-          k = 2;
-          continue;
-        }
-        principal = (first[0]! + last).toLowerCase() + k++;
-      }
+      const first = prng.pick(FIRST);
+      const last = prng.pick(LAST);
+      const base = (first[0]! + last).toLowerCase();
+      principal = base;
+      // Same initial and surname: a number, as directories do (jdoe, jdoe2, jdoe3, ...).
+      for (let k = 2; taken.has(principal); k++) principal = base + k;
       displayName = `${first} ${last}`;
-      email = `${first.toLowerCase()}.${last.toLowerCase()}${/\d$/.test(principal) ? principal.slice(-1) : ''}@${domain}`;
+      email = `${first.toLowerCase()}.${last.toLowerCase()}${principal.slice(base.length)}@${domain}`;
     }
     taken.add(principal);
     const site = service ? 2 : prng.chance(cfg.platform.baselShare) ? 0 : 1;

@@ -5,6 +5,7 @@
  */
 import { MwError } from '../errors/index.js';
 import { mlPlatformParsers } from './ml-platform/index.js';
+import { gatewayAuditParser } from './gateway-audit/index.js';
 import { mlflowAccessParser } from './mlflow-access/index.js';
 import { s3ServerAccessParser } from './s3-access/index.js';
 import { cloudTrailParsers } from './cloudtrail/index.js';
@@ -18,6 +19,7 @@ export type * from './types.js';
 
 export const PARSERS: readonly SourceParser[] = [
   ...mlPlatformParsers,
+  gatewayAuditParser,
   mlflowAccessParser,
   s3ServerAccessParser,
   ...cloudTrailParsers,

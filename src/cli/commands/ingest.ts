@@ -98,14 +98,16 @@ its format was not recognised (the readable ones are still ingested).`,
         by_format: summary.by_format,
         files: summary.files,
         errors: summary.errors,
+        skipped: summary.skipped,
       });
     } else {
       process.stdout.write(
-        `ingested ${summary.files.length - summary.errors.length} file(s) in ${secs.toFixed(1)}s: read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, quarantined ${summary.quarantined}` +
+        `ingested ${summary.files.filter((f) => !f.error).length} file(s) in ${secs.toFixed(1)}s: read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, quarantined ${summary.quarantined}` +
           ` (${Object.entries(summary.by_format)
             .map(([f, c]) => `${f} ${c.read}`)
             .join(', ')})\n`,
       );
+      for (const k of summary.skipped) process.stdout.write(`skipped ${k.file}: ${k.reason}\n`);
       if (summary.quarantined > 0) process.stdout.write(`see them with: mirrorwatch quarantine list --db ${opts.db}\n`);
     }
     for (const e of summary.errors) process.stderr.write(`mirrorwatch: ${e.code}: ${e.message}\n`);

@@ -181,8 +181,9 @@ export const mlflowModelsParser: SourceParser = {
 };
 
 // ---------------------------------------------------------------------------
-// Compound sets: only loaded explicitly (`reference add compounds`), never detected,
-// since a SMILES list is not distinguishable from other one-column files by content.
+// Compound sets: a CSV with a SMILES column is recognised by `ingest`; a bare list
+// of SMILES is not distinguishable from other one-column files by content, so it
+// is only loaded explicitly (`reference add compounds`).
 
 function compound(r: RawRecord, smiles: string | null, id: string | null, ctx: ParseContext): Outcome {
   if (!smiles) return quarantine(r, 'no SMILES in this row');
@@ -194,9 +195,10 @@ function compound(r: RawRecord, smiles: string | null, id: string | null, ctx: P
 
 export const compoundsCsvParser: SourceParser = {
   format: 'compounds-csv',
-  description: 'Sensitive compound set as CSV with a smiles column (loaded with `reference add compounds`)',
+  description: 'Sensitive compound set as CSV with a smiles column (set named after the file; `reference add compounds --name` to choose)',
   framing: 'csv',
-  detect: () => 0,
+  // A CSV whose header names a SMILES column is a compound set: logs never have one.
+  detect: (s) => (/^(.*,)?\s*"?(smiles|canonical_smiles)"?\s*(,.*)?$/i.test(s.lines[0] ?? '') ? 0.8 : 0),
   parse: perRecord((r, ctx) => {
     const f = r.fields ?? {};
     return compound(r, field(f, 'smiles', 'canonical_smiles', 'mol'), field(f, 'compound_id', 'id', 'mol_id', 'name'), ctx);

@@ -1,0 +1,304 @@
+/**
+ * `npm run bench:gateway`: the inference gateway on loopback against a fixed
+ * upstream (the in-process KServe V1 test model server, a trained softmax
+ * classifier), with a load generator written with undici. Upstream and
+ * gateway run in child processes so the load generator does not share their
+ * event loop.
+ *
+ * Rows: direct to the upstream, through a bare fastify + undici proxy (the
+ * same stack without any policy: the floor), through the gateway with a full policy (key,
+ * two GCRA rate limits, daily + lifetime budget reservations on the durable
+ * journal, reverse sigmoid + rounding, audit lines written to disk), and
+ * through nginx (`proxy_pass` with `limit_req`) when nginx is installed.
+ * Two measurements each: the maximum closed-loop throughput, and latency at
+ * a fixed 2,000 requests/s (open loop, latency measured from the scheduled
+ * send time so queueing is not hidden: "coordinated omission", Tene).
+ * Floors (issue 6): added p99 < 2 ms at 2,000 req/s; throughput >= 50% of nginx.
+ *
+ *   node dist/bench/gateway.js [seconds=5] [concurrency=32]
+ */
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { createGateway, tokenSha256 } from '../src/gateway/index.js';
+import { startModelServer, testConfig } from '../src/gateway/testkit.js';
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const CONCURRENCY = Number(process.argv[3] ?? 32);
+const RATE = 2000;
+const BODY = JSON.stringify({ instances: [[0.3, -0.2, 0.5, 0.1]] });
+
+// --- child roles -------------------------------------------------------------
+
+async function childUpstream(): Promise<void> {
+  const s = await startModelServer();
+  process.send!({ url: s.url });
+}
+
+async function childGateway(upstream: string, dir: string): Promise<void> {
+  const cfg = testConfig(upstream, join(dir, 'data'), tokenSha256('bench-admin'), {
+    limits: { upstream_timeout_ms: 5000, client_timeout_ms: 10_000, max_body_bytes: 65536, upstream_connections: 128 },
+    audit: { dir: join(dir, 'audit') },
+    rate_limits: [
+      { scope: 'principal', unit: 'instances', per: 'second', limit: 1_000_000 },
+      { scope: 'key', unit: 'requests', per: 'minute', limit: 100_000_000 },
+    ],
+    budgets: [{ models: ['*'], per_day: 1_000_000_000, lifetime: 1_000_000_000 }],
+    counters: { on_unavailable: 'fail_closed', fsync_interval_ms: Number(process.env['MW_BENCH_FSYNC_MS'] ?? 50) },
+  });
+  const gw = createGateway({ config: cfg, logLevel: 'warn' });
+  const { url } = await gw.start();
+  const key = gw.keys.create({ principal: 'bench', role: 'scientist' }).secret;
+  process.send!({ url, key });
+  // CPU time is what the gateway costs per request regardless of how busy the machine is.
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  });
+  process.once('SIGTERM', () => {
+    void gw.close().then(() => process.exit(0));
+  });
+}
+
+/** Reference: the same stack (fastify + undici pool) proxying with no policy at all: the floor the policy adds to. */
+async function childBare(upstream: string): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const pool = new Pool(upstream, { connections: 128 });
+  const app = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post('/*', async (req, reply) => {
+    const r = await pool.request({ path: req.url, method: 'POST', headers: { 'content-type': 'application/json' }, body: req.body as Buffer });
+    const text = await r.body.text();
+    return reply.code(r.statusCode).type('application/json').send(text);
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address() as { port: number };
+  process.send!({ url: `http://127.0.0.1:${addr.port}` });
+}
+
+// --- load generation ---------------------------------------------------------
+
+interface Result {
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summarise(lat: number[], errors: number, seconds: number): Result {
+  lat.sort((a, b) => a - b);
+  return { requests: lat.length, errors, seconds, rps: lat.length / seconds, p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
+async function one(pool: Pool, path: string, headers: Record<string, string>): Promise<boolean> {
+  const r = await pool.request({ path, method: 'POST', headers, body: BODY });
+  await r.body.dump();
+  return r.statusCode === 200;
+}
+
+/** Closed loop: CONCURRENCY workers, each sending its next request when the last one returned. */
+async function closedLoop(origin: string, path: string, headers: Record<string, string>, seconds: number): Promise<Result> {
+  const pool = new Pool(origin, { connections: CONCURRENCY, pipelining: 1 });
+  const lat: number[] = [];
+  let errors = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        try {
+          if (await one(pool, path, headers)) lat.push(performance.now() - s);
+          else errors++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const r = summarise(lat, errors, (performance.now() - t0) / 1000);
+  await pool.close();
+  return r;
+}
+
+/** Open loop at a fixed rate; latency counted from each request's scheduled time. */
+async function openLoop(origin: string, path: string, headers: Record<string, string>, seconds: number, rate: number): Promise<Result> {
+  const pool = new Pool(origin, { connections: 256, pipelining: 1 });
+  const lat: number[] = [];
+  let errors = 0;
+  const total = Math.round(seconds * rate);
+  const interval = 1000 / rate;
+  const t0 = performance.now();
+  const pending: Array<Promise<void>> = [];
+  let sent = 0;
+  while (sent < total) {
+    const now = performance.now();
+    const due = Math.min(total, Math.floor((now - t0) / interval) + 1);
+    for (; sent < due; sent++) {
+      const scheduled = t0 + sent * interval;
+      pending.push(
+        one(pool, path, headers).then(
+          (ok) => (ok ? void lat.push(performance.now() - scheduled) : void errors++),
+          () => void errors++,
+        ),
+      );
+    }
+    // A 1 ms timer, not setImmediate: a spinning generator would take a core from the gateway it measures.
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  const r = summarise(lat, errors, (performance.now() - t0) / 1000);
+  await pool.close();
+  return r;
+}
+
+// --- nginx -------------------------------------------------------------------
+
+function nginxPath(): string | null {
+  try {
+    return execFileSync('which', ['nginx'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+async function startNginx(bin: string, upstream: string, dir: string): Promise<{ origin: string; proc: ChildProcess }> {
+  const u = new URL(upstream);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const conf = `
+worker_processes 1;
+daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'nginx-error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir};
+  proxy_temp_path ${dir};
+  limit_req_zone $binary_remote_addr zone=per_ip:10m rate=1000000r/s;
+  upstream model { server ${u.hostname}:${u.port}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      limit_req zone=per_ip burst=100000 nodelay;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://model;
+    }
+  }
+}`;
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, conf);
+  const proc = spawn(bin, ['-c', file, '-p', dir], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  return { origin: `http://127.0.0.1:${port}`, proc };
+}
+
+// --- main --------------------------------------------------------------------
+
+function startChild(args: string[]): Promise<{ proc: ChildProcess; msg: Record<string, string> }> {
+  const proc = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: args[0] === 'gateway' && process.env['MW_BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=' + process.env['MW_BENCH_PROF']] : [] });
+  return new Promise((resolve, reject) => {
+    proc.once('message', (msg) => resolve({ proc, msg: msg as Record<string, string> }));
+    proc.once('exit', (c) => reject(new Error(`child ${args[0]} exited ${c}`)));
+  });
+}
+
+function cpuOf(proc: ChildProcess): Promise<NodeJS.CpuUsage> {
+  return new Promise((resolve) => {
+    const on = (m: unknown): void => {
+      const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+      if (!cpu) return;
+      proc.off('message', on);
+      resolve(cpu);
+    };
+    proc.on('message', on);
+    proc.send('cpu');
+  });
+}
+
+function row(name: string, r: Result | null, note = ''): string {
+  if (!r) return `${name.padEnd(34)} ${'skipped'.padStart(9)}  ${note}`;
+  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(9)} ${String(r.errors).padStart(7)}  ${note}`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-bench-gw-'));
+  const kids: ChildProcess[] = [];
+  try {
+    const up = await startChild(['upstream']);
+    kids.push(up.proc);
+    const gw = await startChild(['gateway', up.msg['url']!, dir]);
+    kids.push(gw.proc);
+    const bare = await startChild(['bare', up.msg['url']!]);
+    kids.push(bare.proc);
+    const upstream = up.msg['url']!;
+    const gateway = gw.msg['url']!;
+    const plain = { 'content-type': 'application/json' };
+    const authed = { ...plain, authorization: `Bearer ${gw.msg['key']}` };
+    const path = '/v1/models/clf:predict';
+
+    // Warm-up: JIT, connection pools, journal file.
+    await closedLoop(upstream, path, plain, 1);
+    await closedLoop(gateway, path, authed, 1);
+    await closedLoop(bare.msg['url']!, path, plain, 1);
+
+    const nginx = nginxPath();
+    let ngx: { origin: string; proc: ChildProcess } | null = null;
+    if (nginx) {
+      ngx = await startNginx(nginx, upstream, dir);
+      kids.push(ngx.proc);
+      await closedLoop(ngx.origin, path, plain, 1);
+    }
+
+    console.log(`gateway benchmark: loopback, ${SECONDS} s per row, closed loop with ${CONCURRENCY} connections; open loop at ${RATE} req/s`);
+    console.log(`${'row'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'errors'.padStart(7)}`);
+    const dMax = await closedLoop(upstream, path, plain, SECONDS);
+    console.log(row('direct, max throughput', dMax));
+    const cpu0 = await cpuOf(gw.proc);
+    const gMax = await closedLoop(gateway, path, authed, SECONDS);
+    const cpu1 = await cpuOf(gw.proc);
+    const cpuPerReq = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (gMax.requests + gMax.errors);
+    console.log(row('gateway (full policy), max', gMax, `gateway CPU ${cpuPerReq.toFixed(0)} µs/request (~${(1e6 / cpuPerReq).toFixed(0)} req/s per core)`));
+    const bMax = await closedLoop(bare.msg['url']!, path, plain, SECONDS);
+    console.log(row('bare fastify+undici proxy, max', bMax, 'reference: same stack, no policy'));
+    const nMax = ngx ? await closedLoop(ngx.origin, path, plain, SECONDS) : null;
+    console.log(row('nginx proxy_pass + limit_req, max', nMax, nginx ? '' : 'nginx is not installed (which nginx): row skipped'));
+    const dRate = await openLoop(upstream, path, plain, SECONDS, RATE);
+    console.log(row(`direct @ ${RATE} req/s`, dRate));
+    const gRate = await openLoop(gateway, path, authed, SECONDS, RATE);
+    console.log(row(`gateway @ ${RATE} req/s`, gRate));
+    const bRate = await openLoop(bare.msg['url']!, path, plain, SECONDS, RATE);
+    console.log(row(`bare proxy @ ${RATE} req/s`, bRate));
+    const nRate = ngx ? await openLoop(ngx.origin, path, plain, SECONDS, RATE) : null;
+    console.log(row(`nginx @ ${RATE} req/s`, nRate, nginx ? '' : 'skipped'));
+
+    console.log('');
+    const added = gRate.p99 - dRate.p99;
+    console.log(`gateway / direct throughput: ${(gMax.rps / dMax.rps).toFixed(2)}; gateway / bare proxy: ${(gMax.rps / bMax.rps).toFixed(2)}`);
+    console.log(`added p99 over the bare proxy at ${RATE} req/s: ${(gRate.p99 - bRate.p99).toFixed(3)} ms`);
+    console.log(`added p99 at ${RATE} req/s: ${added.toFixed(3)} ms (floor < 2 ms: ${added < 2 ? 'met' : 'NOT met'})`);
+    if (nMax) console.log(`gateway / nginx throughput: ${(gMax.rps / nMax.rps).toFixed(2)} (floor >= 0.50: ${gMax.rps / nMax.rps >= 0.5 ? 'met' : 'NOT met'})`);
+    else console.log('gateway / nginx throughput: n/a (nginx not installed; install it from Debian to get this row)');
+  } finally {
+    // Wait for the children to exit: the gateway flushes its journal and audit into `dir` on SIGTERM.
+    await Promise.all(kids.map((k) => (k.exitCode !== null ? Promise.resolve() : new Promise((r) => k.once('exit', r).kill('SIGTERM')))));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const role = process.argv[2];
+if (role === 'upstream') await childUpstream();
+else if (role === 'bare') await childBare(process.argv[3]!);
+else if (role === 'gateway') await childGateway(process.argv[3]!, process.argv[4]!);
+else await main();

@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MwEvent } from '../../events/index.js';
+import { createEngine } from '../engine.js';
+import { DAY, T0, hr, object, registry, testContext } from '../testkit.js';
+import { departingUser } from './index.js';
+
+function habit(p: string, fromDay: number, toDay: number): MwEvent[] {
+  const out: MwEvent[] = [];
+  for (let d = fromDay; d < toDay; d++) {
+    out.push(registry(p, T0 + d * DAY + 36_000_000, 'get_model', 'binding-affinity-predictor'));
+    out.push(object(p, T0 + d * DAY + 37_000_000, 'get', 'datasets', `x/${d}.parquet`, 1000));
+  }
+  return out;
+}
+function spree(p: string, day: number): MwEvent[] {
+  return Array.from({ length: 20 }, (_, i) => object(p, T0 + day * DAY + 40_000_000 + i * 1000, 'get', 'models', `toxicity-classifier/1/f${i}`, 1000));
+}
+function run(events: MwEvent[]) {
+  const e = createEngine({ context: testContext(), detectors: [departingUser] });
+  const sorted = [...events].sort((a, b) => (a.time < b.time ? -1 : 1));
+  return [...e.push(sorted), ...e.advanceTo(Date.parse(sorted[sorted.length - 1]!.time) + 2 * DAY)];
+}
+
+describe('departing-user', () => {
+  const resign = hr('bob', T0 + 20 * DAY + 3_600_000, 'resignation_submitted', '2026-02-22', '2026-03-24');
+
+  it('stays quiet for a resigner who keeps their habits', () => {
+    assert.equal(run([...habit('bob', 0, 40), resign]).length, 0);
+  });
+
+  it('flags a post-resignation day far above the pre-resignation baseline', () => {
+    const alerts = run([...habit('bob', 0, 40), resign, ...spree('bob', 25)]);
+    assert.equal(alerts.length, 1);
+    const a = alerts[0]!;
+    assert.equal(a.window.start, new Date(T0 + 25 * DAY).toISOString());
+    assert.equal(a.baseline, 2);
+    assert.ok(a.observed > a.threshold);
+    assert.match(a.explanation, /who has resigned/);
+  });
+
+  it('ignores the same spree before the resignation or without one', () => {
+    assert.equal(run([...habit('bob', 0, 40), ...spree('bob', 15), resign]).length, 0);
+    assert.equal(run([...habit('bob', 0, 40), ...spree('bob', 25)]).length, 0);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * The detection engine: one code path for batch replay and live feeding.
+ *
+ * Events may arrive out of order by up to `allowedLatenessSeconds`. They wait
+ * in a buffer ordered by (event time, event id) until the watermark (largest
+ * event time seen minus the allowed lateness) passes them, and are then
+ * delivered in that order. Events older than the watermark when they arrive
+ * are late: counted and reported (`stats().late`), not delivered, because
+ * delivering them would make the alerts depend on arrival order.
+ *
+ * Before each delivered event at a new time t, every detector gets
+ * `onWatermark(t)`, so windows close on event time. The sequence of calls a
+ * detector sees is thus a function of the sorted, non-late events only: the
+ * same events fed in one batch or in chunks give the same alerts.
+ */
+import type { EventKind, MwEvent } from '../events/index.js';
+import { eventMs } from '../events/index.js';
+import type { Alert } from './alert.js';
+import { compareAlerts, raiseSeverity } from './alert.js';
+import { inWindow, updateWatchWindow } from './hr.js';
+import type { WatchWindow } from './hr.js';
+import type { AnyDetector, DetectionContext, DetectorInstance, StateSize } from './types.js';
+
+export interface EngineOptions {
+  context: DetectionContext;
+  detectors: readonly AnyDetector[];
+  /** Per-detector option overrides by detector id; validated by each detector's schema. */
+  detectorOptions?: Readonly<Record<string, unknown>>;
+  /** Out-of-order tolerance, seconds of event time (default 300). */
+  allowedLatenessSeconds?: number;
+  /** Days after the last working day that a departing user's watch window stays open (default 14). */
+  watchMarginDays?: number;
+  /** Notice period assumed when HR gives no last working day, days (default 30). */
+  noticeDays?: number;
+  /** Late events listed in stats (the count is always exact; default 1000). */
+  maxLateListed?: number;
+}
+
+export interface LateEvent {
+  id: string;
+  time: string;
+  /** The watermark the event arrived behind, ISO. */
+  watermark: string;
+}
+
+export interface EngineStats {
+  received: number;
+  delivered: number;
+  late: number;
+  lateEvents: LateEvent[];
+  buffered: number;
+  alerts: number;
+  /** Current watermark, ISO, or null before the first event. */
+  watermark: string | null;
+  state: Record<string, StateSize>;
+}
+
+export interface DetectionEngine {
+  /** Adds events (any order within the lateness bound); returns the alerts they released. */
+  push(events: Iterable<MwEvent>): Alert[];
+  /** Live heartbeat: the sources are complete up to `ms` (an injected clock); closes due windows. */
+  advanceTo(ms: number): Alert[];
+  /** End of input: delivers everything buffered. */
+  flush(): Alert[];
+  stats(): EngineStats;
+  /** Departing-user watch windows seen so far, by principal. */
+  watchWindows(): ReadonlyMap<string, WatchWindow>;
+}
+
+interface Running {
+  id: string;
+  departureAware: boolean;
+  accepts: ReadonlySet<EventKind>;
+  instance: DetectorInstance;
+}
+
+/** Binary min-heap on (time, id): the release order must not depend on arrival order. */
+class EventHeap {
+  private readonly items: Array<{ ms: number; e: MwEvent }> = [];
+  get size(): number {
+    return this.items.length;
+  }
+  private less(i: number, j: number): boolean {
+    const a = this.items[i]!;
+    const b = this.items[j]!;
+    return a.ms < b.ms || (a.ms === b.ms && a.e.id < b.e.id);
+  }
+  private swap(i: number, j: number): void {
+    const t = this.items[i]!;
+    this.items[i] = this.items[j]!;
+    this.items[j] = t;
+  }
+  push(ms: number, e: MwEvent): void {
+    this.items.push({ ms, e });
+    let i = this.items.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+  peekMs(): number {
+    return this.items[0]?.ms ?? Infinity;
+  }
+  pop(): { ms: number; e: MwEvent } | undefined {
+    const top = this.items[0];
+    const last = this.items.pop();
+    if (this.items.length > 0 && last) {
+      this.items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < this.items.length && this.less(l, m)) m = l;
+        if (r < this.items.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+export function createEngine(options: EngineOptions): DetectionEngine {
+  const latenessMs = (options.allowedLatenessSeconds ?? 300) * 1000;
+  const marginDays = options.watchMarginDays ?? 14;
+  const noticeDays = options.noticeDays ?? 30;
+  const maxLate = options.maxLateListed ?? 1000;
+  const running: Running[] = options.detectors.map((d) => {
+    const parsed: unknown = d.options.parse(options.detectorOptions?.[d.id] ?? {});
+    return { id: d.id, departureAware: d.departureAware === true, accepts: new Set(d.accepts), instance: d.create(parsed, options.context) };
+  });
+  const byKind = new Map<EventKind, Running[]>();
+  for (const r of running) for (const k of r.accepts) byKind.set(k, [...(byKind.get(k) ?? []), r]);
+
+  const heap = new EventHeap();
+  const watch = new Map<string, WatchWindow>();
+  /** Principals in a watch window whose behaviour a departure-aware detector has flagged. */
+  const deviating = new Set<string>();
+  const emitted = new Set<string>();
+  const lateEvents: LateEvent[] = [];
+  let maxSeen = -Infinity;
+  let watermark = -Infinity;
+  let lastTick = -Infinity;
+  let received = 0;
+  let delivered = 0;
+  let late = 0;
+
+  function accept(r: Running, alerts: Alert[], out: Alert[]): void {
+    for (const a of alerts) {
+      if (emitted.has(a.id)) continue;
+      emitted.add(a.id);
+      const at = Date.parse(a.at);
+      const w = watch.get(a.principal);
+      if (r.departureAware && inWindow(w, at)) deviating.add(a.principal);
+      if (!r.departureAware && inWindow(w, at)) {
+        // Resigning is not suspicious by itself: until the principal's own behaviour deviates (a
+        // departure-aware detector alerted), the window lifts alerts to medium at most, so a
+        // resigner's ordinary batch job never becomes high.
+        const raised = deviating.has(a.principal) ? raiseSeverity(a.severity) : a.severity === 'low' ? 'medium' : a.severity;
+        if (raised !== a.severity) {
+          out.push({
+            ...a,
+            severity: raised,
+            explanation: `${a.explanation.replace(/\.$/, '')}; raised from ${a.severity} because the principal is in a departing-user watch window.`,
+          });
+          continue;
+        }
+      }
+      out.push(a);
+    }
+  }
+
+  function tick(ms: number, out: Alert[]): void {
+    if (ms <= lastTick) return;
+    lastTick = ms;
+    for (const r of running) accept(r, r.instance.onWatermark(ms), out);
+  }
+
+  function deliver(ms: number, e: MwEvent, out: Alert[]): void {
+    tick(ms, out);
+    delivered++;
+    if (e.kind === 'hr') {
+      const w = updateWatchWindow(watch.get(e.principal.canonical), e, ms, marginDays, noticeDays);
+      if (w) {
+        if (w.startMs !== watch.get(e.principal.canonical)?.startMs) deviating.delete(e.principal.canonical);
+        watch.set(e.principal.canonical, w);
+      }
+    }
+    for (const r of byKind.get(e.kind) ?? []) accept(r, r.instance.onEvent(e, ms), out);
+  }
+
+  function release(upTo: number, out: Alert[]): void {
+    while (heap.size > 0 && heap.peekMs() < upTo) {
+      const x = heap.pop()!;
+      deliver(x.ms, x.e, out);
+    }
+  }
+
+  function finish(out: Alert[]): Alert[] {
+    return out.sort(compareAlerts);
+  }
+
+  return {
+    push(events) {
+      const out: Alert[] = [];
+      for (const e of events) {
+        received++;
+        const ms = eventMs(e);
+        if (Number.isNaN(ms) || ms < watermark) {
+          late++;
+          if (lateEvents.length < maxLate) lateEvents.push({ id: e.id, time: e.time, watermark: new Date(watermark).toISOString() });
+          continue;
+        }
+        heap.push(ms, e);
+        if (ms > maxSeen) {
+          maxSeen = ms;
+          watermark = maxSeen - latenessMs;
+          release(watermark, out);
+        }
+      }
+      return finish(out);
+    },
+    advanceTo(ms) {
+      const out: Alert[] = [];
+      const w = ms - latenessMs;
+      if (w > watermark) {
+        watermark = w;
+        release(watermark, out);
+        tick(watermark, out);
+      }
+      return finish(out);
+    },
+    flush() {
+      const out: Alert[] = [];
+      release(Infinity, out);
+      if (maxSeen > watermark) watermark = maxSeen;
+      return finish(out);
+    },
+    stats() {
+      const state: Record<string, StateSize> = {};
+      for (const r of running) state[r.id] = r.instance.stateSize();
+      return {
+        received,
+        delivered,
+        late,
+        lateEvents: [...lateEvents],
+        buffered: heap.size,
+        alerts: emitted.size,
+        watermark: Number.isFinite(watermark) ? new Date(watermark).toISOString() : null,
+        state,
+      };
+    },
+    watchWindows: () => watch,
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MwEvent } from '../../events/index.js';
+import { createEngine } from '../engine.js';
+import { DAY, T0, object, registry, testContext } from '../testkit.js';
+import { recon } from './index.js';
+
+function run(events: MwEvent[]) {
+  const e = createEngine({ context: testContext(), detectors: [recon] });
+  return [...e.push(events), ...e.flush()];
+}
+function browsing(p: string, days: number): MwEvent[] {
+  const out: MwEvent[] = [];
+  for (let d = 0; d < days; d++) {
+    out.push(registry(p, T0 + d * DAY + 36_000_000, 'search_models'));
+    out.push(registry(p, T0 + d * DAY + 36_060_000, 'get_model', 'binding-affinity-predictor'));
+  }
+  return out;
+}
+function sweep(p: string, t: number): MwEvent[] {
+  return [
+    registry(p, t, 'list_models'),
+    registry(p, t + 1000, 'list_endpoints'),
+    ...['toxicity-classifier', 'admet-predictor', 'kinase-selectivity'].map((m, i) => registry(p, t + 2000 + i * 1000, 'get_model', m)),
+    ...['toxicity-classifier/', 'admet-predictor/', 'kinase-selectivity/', ''].map((k, i) => object(p, t + 10_000 + i * 1000, 'list', 'models', k)),
+  ];
+}
+
+describe('recon', () => {
+  it('leaves a principal\'s usual registry browsing alone', () => {
+    assert.equal(run(browsing('bob', 30)).length, 0);
+  });
+
+  it('flags a broad enumeration of registry, endpoints and model bucket beyond habit, once a day', () => {
+    const t = T0 + 30 * DAY + 30_000_000;
+    const alerts = run([...browsing('bob', 30), ...sweep('bob', t), ...sweep('bob', t + 3_600_000)]);
+    assert.equal(alerts.length, 1);
+    const a = alerts[0]!;
+    assert.equal(a.severity, 'medium');
+    assert.match(a.explanation, /registry, endpoints, bucket/);
+    assert.ok(a.models.includes('toxicity-classifier'));
+    assert.ok(a.observed > a.threshold);
+  });
+
+  it('does not count listing of non-model buckets', () => {
+    const t = T0 + 30 * DAY;
+    const lists = Array.from({ length: 20 }, (_, i) => object('bob', t + i * 1000, 'list', 'datasets', `x/${i}/`));
+    assert.equal(run([...browsing('bob', 30), ...lists]).length, 0);
+  });
+});

@@ -1,0 +1,63 @@
+/** Small robust statistics shared by detectors. */
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Linear-interpolated quantile (q in 0..1). */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+/**
+ * Median absolute deviation scaled by 1.4826, which makes it a consistent
+ * estimator of the standard deviation for normal data (Rousseeuw & Croux 1993;
+ * Leys et al. 2013 recommend a cut of 2.5-3 such units for outliers).
+ */
+export function scaledMad(xs: readonly number[], med = median(xs)): number {
+  return 1.4826 * median(xs.map((x) => Math.abs(x - med)));
+}
+
+/** A fixed-capacity FIFO of numbers: bounded history. */
+export class Ring {
+  private readonly buf: number[] = [];
+  constructor(readonly capacity: number) {}
+  push(x: number): void {
+    this.buf.push(x);
+    if (this.buf.length > this.capacity) this.buf.shift();
+  }
+  values(): readonly number[] {
+    return this.buf;
+  }
+  get length(): number {
+    return this.buf.length;
+  }
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+export function dayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/** Saturday and Sunday (UTC) form their own baseline: research traffic is weekly. */
+export function isWeekend(ms: number): boolean {
+  const d = new Date(ms).getUTCDay();
+  return d === 0 || d === 6;
+}
+
+export function fmt(n: number): string {
+  if (Math.abs(n) >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
+  if (Number.isInteger(n)) return String(n);
+  return n.toFixed(1);
+}

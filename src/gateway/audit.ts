@@ -1,0 +1,154 @@
+/**
+ * Audit: one JSON line per request, in rotating files that ingestion reads
+ * with the `gateway-audit` source parser (src/sources/gateway-audit). The
+ * gateway never opens the DuckDB store: DuckDB allows one writer process, and
+ * the store belongs to `serve`/`ingest`.
+ *
+ * A line is a canonical MirrorWatch inference event without `id` and
+ * `provenance` (the parser adds both from the line, so re-ingest is
+ * idempotent), plus a `gateway` object: request id, applied policy, risk
+ * action and reasons. Containment actions (risk hook and admin API) are
+ * alerts, not inference events: they go to a separate folder of
+ * `gateway-actions-*.jsonl` files, so the inference audit folder holds only
+ * what the `gateway-audit` parser ingests.
+ */
+import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, write } from 'node:fs';
+import { join } from 'node:path';
+import type { InferenceEvent } from '../events/index.js';
+import type { RiskAction } from './risk.js';
+
+export const AUDIT_SCHEMA = 'mirrorwatch.gateway.audit/1';
+
+export interface GatewayAuditFields {
+  requestId: string;
+  policy: string;
+  action: RiskAction;
+  reasons: string[];
+  /** MW_ERR_GW_* code when the gateway refused the request itself. */
+  errorCode: string | null;
+  role: string | null;
+}
+
+export type AuditInference = Omit<InferenceEvent, 'id' | 'provenance'>;
+
+export interface AuditLine {
+  schema: typeof AUDIT_SCHEMA;
+  event: AuditInference;
+  gateway: GatewayAuditFields;
+}
+
+export interface ActionLine {
+  schema: typeof AUDIT_SCHEMA;
+  kind: 'gateway_action';
+  time: string;
+  principal: string;
+  action: string;
+  source: 'risk' | 'admin';
+  reasons: string[];
+  details: Record<string, unknown>;
+}
+
+export interface AuditSink {
+  write(line: AuditLine | ActionLine): void;
+  close(): Promise<void>;
+}
+
+/** Size-rotated JSON-lines writer; writes are batched per event-loop turn and never block a request. */
+export class RotatingAuditWriter implements AuditSink {
+  private fd = -1;
+  private size = 0;
+  private buf: string[] = [];
+  private scheduled = false;
+  private writing = false;
+  private seq = 0;
+  private closed = false;
+  /** Lines dropped because the disk refused them; counted in metrics. */
+  dropped = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+    private readonly maxFiles: number,
+    private readonly prefix = 'gateway-audit',
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.open();
+  }
+
+  private open(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    // Sortable names: ingestion and operators read them in time order.
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const name = `${this.prefix}-${stamp}-${process.pid}-${String(this.seq++).padStart(4, '0')}.jsonl`;
+    this.fd = openSync(join(this.dir, name), 'a');
+    this.size = 0;
+    this.prune();
+  }
+
+  private prune(): void {
+    const files = readdirSync(this.dir)
+      .filter((f) => f.startsWith(`${this.prefix}-`) && f.endsWith('.jsonl'))
+      .map((f) => ({ f, m: statSync(join(this.dir, f)).mtimeMs }))
+      .sort((a, b) => a.m - b.m || a.f.localeCompare(b.f));
+    while (files.length > this.maxFiles) unlinkSync(join(this.dir, files.shift()!.f));
+  }
+
+  write(line: AuditLine | ActionLine): void {
+    if (this.closed) return;
+    this.buf.push(JSON.stringify(line) + '\n');
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.writing || this.buf.length === 0) return;
+    if (this.size >= this.maxBytes) this.open();
+    this.writing = true;
+    const data = Buffer.from(this.buf.join(''));
+    const n = this.buf.length;
+    this.buf = [];
+    write(this.fd, data, 0, data.length, null, (err) => {
+      this.writing = false;
+      if (err) this.dropped += n;
+      else this.size += data.length;
+      if (this.buf.length > 0) this.flush();
+    });
+  }
+
+  async close(): Promise<void> {
+    while (this.writing || this.buf.length > 0) {
+      if (!this.writing) this.flush();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    this.closed = true;
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Inference lines to one writer, action lines to another. */
+export class SplitAuditSink implements AuditSink {
+  constructor(
+    readonly inference: AuditSink,
+    readonly actions: AuditSink,
+  ) {}
+  write(line: AuditLine | ActionLine): void {
+    if ('kind' in line) this.actions.write(line);
+    else this.inference.write(line);
+  }
+  async close(): Promise<void> {
+    await Promise.all([this.inference.close(), this.actions.close()]);
+  }
+}
+
+/** In-memory sink for tests and for running without an audit folder. */
+export class MemoryAuditSink implements AuditSink {
+  readonly lines: Array<AuditLine | ActionLine> = [];
+  write(line: AuditLine | ActionLine): void {
+    this.lines.push(line);
+  }
+  async close(): Promise<void> {}
+}

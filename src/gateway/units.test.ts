@@ -1,0 +1,223 @@
+import { strict as assert } from 'node:assert';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { isMwError } from '../errors/index.js';
+import { withTempDir } from '../test-support/index.js';
+import { repoRoot } from '../util/repo-root.js';
+import { configJsonSchema, parseConfig } from './config.js';
+import { JournalCounterStore } from './counters.js';
+import { hardenResponse, reverseSigmoid, roundTo } from './harden.js';
+import { KeyStore, tokenSha256 } from './keys.js';
+import { testConfig, trainModels } from './testkit.js';
+
+const TOKEN_HASH = tokenSha256('test-admin-token');
+
+describe('gateway config', () => {
+  it('accepts a full config and fills defaults', () => {
+    const c = testConfig('http://127.0.0.1:1', '/tmp/x', TOKEN_HASH);
+    assert.equal(c.counters.on_unavailable, 'fail_closed');
+    assert.equal(c.output_policies['full']!.on_unknown_shape, 'pass');
+    assert.equal(c.roles['scientist']!.batch_cap, 50);
+  });
+
+  it('reports every problem at once, with paths', () => {
+    const yaml = `
+admin: { host: 0.0.0.0, token_sha256: nothex }
+data_dir: ./d
+models:
+  - { name: a, upstream: "ftp://x", protocol: grpc, task: classification }
+output_policies: { p: { round_decimals: -1 } }
+roles: { r: { output_policy: nope } }
+degrade_policy: missing
+rate_limits: [{ scope: key, unit: requests, per: day, limit: 1 }]
+budgets: [{ models: [zzz] }]
+extra_key: 1
+`;
+    try {
+      parseConfig(yaml, 'gw.yaml');
+      assert.fail('should throw');
+    } catch (e) {
+      assert.ok(isMwError(e));
+      assert.equal(e.code, 'MW_ERR_GW_CONFIG');
+      const problems = e.details!['problems'] as string[];
+      const text = problems.join('\n');
+      for (const frag of ['admin.token_sha256', 'models[0].upstream', 'models[0].protocol', 'output_policies.p.round_decimals', 'rate_limits[0].per', 'budgets[0]', 'extra_key']) {
+        assert.ok(text.includes(frag), `missing ${frag} in:\n${text}`);
+      }
+      assert.ok(problems.length >= 7, text);
+    }
+  });
+
+  it('reports cross-reference problems (unknown policy, role, model, remote admin) together', () => {
+    const yaml = `
+admin: { host: 0.0.0.0, token_sha256: ${TOKEN_HASH} }
+data_dir: ./d
+models: [{ name: a, upstream: "http://127.0.0.1:1", protocol: kserve-v1, task: classification }]
+output_policies: { p: {} }
+roles: { r: { output_policy: nope } }
+degrade_policy: missing
+budgets: [{ models: [zzz], roles: [ghost], per_day: 5 }]
+`;
+    assert.throws(
+      () => parseConfig(yaml),
+      (e: unknown) => {
+        const t = ((e as { details: { problems: string[] } }).details.problems).join('\n');
+        return ['degrade_policy', 'roles.r.output_policy', 'budgets[0].models[0]', 'budgets[0].roles[0]', 'admin.host'].every((f) => t.includes(f));
+      },
+    );
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    assert.throws(() => parseConfig('a: [1, 2\nb: }'), /YAML line/);
+  });
+
+  it('docs/gateway.md publishes the current JSON Schema', () => {
+    const doc = readFileSync(join(repoRoot(), 'docs', 'gateway.md'), 'utf8');
+    const m = /<!-- schema:start -->\n```json\n([\s\S]*?)\n```\n<!-- schema:end -->/.exec(doc);
+    assert.ok(m, 'schema block missing');
+    assert.deepEqual(JSON.parse(m[1]!), configJsonSchema());
+  });
+});
+
+describe('gateway keys', () => {
+  it('stores hashes only, authenticates, revokes, expires and rotates', async () => {
+    await withTempDir(async (dir) => {
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      const file = join(dir, 'keys.json');
+      const ks = new KeyStore(file, () => now);
+      const { key, secret } = ks.create({ principal: 'alice', team: 'chem', role: 'scientist', ttlMs: 3_600_000 });
+      assert.ok(!readFileSync(file, 'utf8').includes(secret.slice('mwk_000000000000_'.length)), 'secret must not be stored');
+      assert.equal(ks.authenticate(secret).ok, true);
+      assert.deepEqual(ks.authenticate(secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A')), { ok: false, code: 'MW_ERR_GW_UNAUTHENTICATED', keyId: null });
+      assert.equal(ks.authenticate('mwk_000000000000_' + 'A'.repeat(43)).ok, false);
+      assert.equal(ks.authenticate(null).ok, false);
+      now += 3_600_001;
+      assert.deepEqual(ks.authenticate(secret), { ok: false, code: 'MW_ERR_GW_KEY_EXPIRED', keyId: key.id });
+      now -= 3_600_001;
+      const rot = ks.rotate(key.id);
+      assert.equal(rot.key.principal, 'alice');
+      assert.equal(rot.key.rotatedFrom, key.id);
+      assert.deepEqual(ks.authenticate(secret), { ok: false, code: 'MW_ERR_GW_KEY_REVOKED', keyId: key.id });
+      assert.equal(ks.authenticate(rot.secret).ok, true);
+      const graced = ks.rotate(rot.key.id, 60_000);
+      assert.equal(ks.authenticate(rot.secret).ok, true, 'old key works during the grace period');
+      now += 60_001;
+      assert.equal(ks.authenticate(rot.secret).ok, false);
+      assert.equal(ks.authenticate(graced.secret).ok, true);
+      ks.revoke(graced.key.id);
+      assert.deepEqual(ks.authenticate(graced.secret), { ok: false, code: 'MW_ERR_GW_KEY_REVOKED', keyId: graced.key.id });
+      assert.equal(new KeyStore(file).list().length, 3);
+      assert.throws(() => ks.revoke('ffffffffffff'), /no key/);
+    });
+  });
+});
+
+describe('gateway counters', () => {
+  it('never overruns a budget under 1,000 concurrent reservations', async () => {
+    await withTempDir(async (dir) => {
+      const s = new JournalCounterStore({ dir });
+      const rs = await Promise.all(Array.from({ length: 1000 }, () => s.reserve([{ key: 'b', amount: 3, limit: 1000 }])));
+      assert.equal(rs.filter((r) => r.ok).length, 333);
+      assert.equal(await s.get('b'), 999);
+      await s.close();
+    });
+  });
+
+  it('is all-or-nothing across items, refunds, and survives a restart (and a torn journal line)', async () => {
+    await withTempDir(async (dir) => {
+      const s = new JournalCounterStore({ dir, fsyncIntervalMs: 0 });
+      assert.ok((await s.reserve([{ key: 'day', amount: 5, limit: 10 }, { key: 'life', amount: 5, limit: 100 }])).ok);
+      const r = await s.reserve([{ key: 'day', amount: 2, limit: 100 }, { key: 'life', amount: 96, limit: 100 }]);
+      assert.equal(r.ok, false);
+      assert.equal(await s.get('day'), 5, 'a refused multi-item reservation adds nothing');
+      const ok = await s.reserve([{ key: 'life', amount: 10, limit: 100 }]);
+      assert.ok(ok.ok);
+      await s.refund(ok.reservation);
+      assert.equal(await s.get('life'), 5);
+      // Simulate a crash: no close(), journal left as written, plus a half-written line.
+      appendFileSync(JournalCounterStore.journalPath(dir), '{"i":[["life",50');
+      const s2 = new JournalCounterStore({ dir });
+      assert.equal(await s2.get('day'), 5);
+      assert.equal(await s2.get('life'), 5);
+      await s2.close();
+      const s3 = new JournalCounterStore({ dir });
+      assert.equal(await s3.get('life'), 5);
+      await s3.close();
+    });
+  });
+
+  it('forgets expired (daily) counters', async () => {
+    await withTempDir(async (dir) => {
+      let now = 1000;
+      const s = new JournalCounterStore({ dir, now: () => now });
+      await s.reserve([{ key: 'd', amount: 5, limit: 5, expiresAt: 2000 }]);
+      assert.equal((await s.reserve([{ key: 'd', amount: 1, limit: 5, expiresAt: 2000 }])).ok, false);
+      now = 2001;
+      assert.equal(await s.get('d'), 0);
+      assert.ok((await s.reserve([{ key: 'd', amount: 5, limit: 5, expiresAt: 3000 }])).ok);
+      await s.close();
+    });
+  });
+
+  it('GCRA: spreads requests at the sustained rate, no double burst at window edges', async () => {
+    await withTempDir(async (dir) => {
+      const s = new JournalCounterStore({ dir });
+      const item = { key: 'r', cost: 1, emissionMs: 100, burst: 10 }; // 10 per second
+      let t = 0;
+      let passed = 0;
+      for (let i = 0; i < 20; i++) if ((await s.rate([item], t)).ok) passed++;
+      assert.equal(passed, 10, 'the burst passes, then nothing');
+      const denied = await s.rate([item], t);
+      assert.ok(!denied.ok && Math.abs(denied.retryAfterMs - 100) < 1e-9);
+      // Across what would be a fixed-window edge (t=999 → 1000) only the refilled cells pass.
+      t = 999;
+      passed = 0;
+      for (let i = 0; i < 20; i++) if ((await s.rate([item], t)).ok) passed++;
+      assert.equal(passed, 9);
+      t = 1000;
+      passed = 0;
+      for (let i = 0; i < 20; i++) if ((await s.rate([item], t)).ok) passed++;
+      assert.equal(passed, 1);
+      await s.close();
+    });
+  });
+});
+
+describe('output hardening', () => {
+  const models = trainModels();
+  it('reverse sigmoid perturbs probabilities, keeps them a distribution and keeps top-1', () => {
+    for (let i = 0; i < 200; i++) {
+      const x = [Math.sin(i), Math.cos(i * 1.3), (i % 7) / 7 - 0.5, (i % 3) - 1];
+      const y = models.classify(x);
+      const z = reverseSigmoid(y, 1, 0.1);
+      assert.ok(Math.abs(z.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+      assert.equal(z.indexOf(Math.max(...z)), y.indexOf(Math.max(...y)));
+      assert.ok(z.every((v) => v >= 0 && v <= 1));
+    }
+    const y = [0.97, 0.02, 0.01];
+    const z = reverseSigmoid(y, 1, 0.1);
+    assert.notDeepEqual(z.map((v) => roundTo(v, 3)), y);
+  });
+
+  it('applies every policy knob to a KServe response, and on_unknown_shape', () => {
+    const cfg = testConfig('http://127.0.0.1:1', '/tmp/x', TOKEN_HASH);
+    const m = cfg.models.find((x) => x.name === 'reg')!;
+    const body = { predictions: [{ prediction: 1.23456, prediction_interval: [1, 2], feature_importance: [0.1] }] };
+    const r = hardenResponse(structuredClone(body), m, cfg.output_policies['standard']!);
+    assert.ok(r.ok);
+    const p = (r.body as { predictions: Array<Record<string, unknown>> }).predictions[0]!;
+    assert.deepEqual(Object.keys(p), ['prediction']);
+    assert.ok(Math.abs((p['prediction'] as number) - 1.23456) <= 0.05 + 0.005);
+    const weird = cfg.models.find((x) => x.name === 'weird')!;
+    assert.equal(hardenResponse({ result: 1 }, weird, cfg.output_policies['restricted']!).ok, false);
+    const stripped = hardenResponse({ result: 1 }, weird, cfg.output_policies['standard']!);
+    assert.ok(stripped.ok && stripped.stripped);
+    assert.deepEqual(stripped.body, { predictions: [] });
+    const passed = hardenResponse({ result: 1 }, weird, cfg.output_policies['full']!);
+    assert.ok(passed.ok);
+    assert.deepEqual(passed.body, { result: 1 });
+  });
+});
+
+
