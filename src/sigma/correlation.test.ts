@@ -1,7 +1,7 @@
 /** Correlation rules in event time (spec: correlation rules v2.1). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createCorrelationEngine, linkDocuments, loadRuleText, match, type CompiledCorrelation, type CompiledRule, type SigmaEvent } from './index.js';
+import { createCorrelationEngine, linkDocuments, loadRuleText, match, type CompiledCorrelation, type CompiledRule, type SigmaEvent, type SigmaProblem } from './index.js';
 
 const MIN = 60_000;
 
@@ -239,6 +239,27 @@ correlation:
     const g = loadRuleText(text.replace('timespan: 1m', 'timespan: 1m\n    generate: true'), 'c.yml').documents;
     linkDocuments(g, []);
     assert.equal(g.find((d): d is CompiledRule => d.name === 'failed_login')!.standalone, true);
+  });
+  it('a filter suppresses the matches of the rules it names (spec: filters)', () => {
+    const text = `${FAILED}---
+title: ignore service accounts
+logsource: {product: test}
+filter:
+    rules: [failed_login]
+    selection: {user|startswith: svc_}
+    condition: selection
+`;
+    const docs = loadRuleText(text, 'f.yml').documents;
+    const problems: SigmaProblem[] = [];
+    linkDocuments(docs, problems);
+    assert.deepEqual(problems, []);
+    const rule = docs.find((d): d is CompiledRule => d.name === 'failed_login')!;
+    assert.ok(match(rule, { action: 'login', outcome: 'failure', user: 'alice' }));
+    assert.ok(!match(rule, { action: 'login', outcome: 'failure', user: 'svc_backup' }));
+    const other = loadRuleText(text.replace('{product: test}\nfilter', '{product: other}\nfilter'), 'f.yml').documents;
+    const otherProblems: SigmaProblem[] = [];
+    linkDocuments(other, otherProblems);
+    assert.match(otherProblems[0]?.message ?? '', /logsource differs/);
   });
   it('state stays bounded: groups and per-group entries are capped', () => {
     const text = `${FAILED}---

@@ -578,17 +578,18 @@ export interface Anchor {
  * An equality every match of the rule requires: a modifier-free field item
  * with plain values (no wildcards) inside a search identifier the condition
  * needs unconditionally (reached through `and` and `all of` only). A rule set
- * uses it to skip rules without evaluating them; undefined when there is none.
+ * uses one of them to skip rules without evaluating them. All such equalities, in rule order.
  */
-export function detectionAnchor(detection: YNode | undefined, opts: DetectionOptions = {}): Anchor | undefined {
-  if (detection?.kind !== 'map') return undefined;
+export function detectionAnchors(detection: YNode | undefined, opts: DetectionOptions = {}): Anchor[] {
+  const out: Anchor[] = [];
+  if (detection?.kind !== 'map') return out;
   const cond = detection.entries.find((e) => e.key === 'condition')?.value;
-  if (cond?.kind !== 'scalar' || typeof cond.value !== 'string') return undefined;
+  if (cond?.kind !== 'scalar' || typeof cond.value !== 'string') return out;
   let tree: CondNode;
   try {
     tree = parseCondition(cond.value);
   } catch {
-    return undefined;
+    return out;
   }
   const names = detection.entries.filter((e) => e.key !== 'condition').map((e) => e.key);
   const required = (n: CondNode): string[] => {
@@ -610,8 +611,8 @@ export function detectionAnchor(detection: YNode | undefined, opts: DetectionOpt
         if (text === undefined) break;
         values.push(text.toLowerCase());
       }
-      if (values.length && values.length === items.length) return { field: opts.mapField?.(en.key) ?? en.key, values };
+      if (values.length && values.length === items.length) out.push({ field: opts.mapField?.(en.key) ?? en.key, values });
     }
   }
-  return undefined;
+  return out;
 }

@@ -7,19 +7,29 @@ import type { EventAccess, SigmaEvent } from './types.js';
 
 const MISSING = Symbol('missing');
 
+// Rule field names are few and fixed: split each once for the process (bounded by SEGMENT_CACHE_MAX).
+const segmentCache = new Map<string, string[]>();
+const SEGMENT_CACHE_MAX = 100_000;
+function segmentsOf(field: string): string[] {
+  let segs = segmentCache.get(field);
+  if (!segs) {
+    segs = field.split('.');
+    if (segmentCache.size < SEGMENT_CACHE_MAX) segmentCache.set(field, segs);
+  }
+  return segs;
+}
+
 function lookup(event: SigmaEvent, field: string, dottedHeads: () => ReadonlySet<string>): unknown {
   if (Object.hasOwn(event, field)) return event[field];
   if (!field.includes('.')) return MISSING;
   // Plain descent first (the usual nested JSON); the literal-dotted-key search below only when it fails.
+  const segs = segmentsOf(field);
   let walk: unknown = event;
   let start = 0;
-  for (;;) {
-    const dot = field.indexOf('.', start);
-    const part = dot < 0 ? field.slice(start) : field.slice(start, dot);
+  for (const part of segs) {
     if (walk === null || typeof walk !== 'object' || Array.isArray(walk) || !Object.hasOwn(walk, part)) break;
     walk = (walk as Record<string, unknown>)[part];
-    if (dot < 0) return walk;
-    start = dot + 1;
+    if (++start === segs.length) return walk;
   }
   if (start === 0) {
     // Not even the first segment exists as a key: only a dotted top-level key could still match.

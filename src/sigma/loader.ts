@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileDetection, detectionAnchor, type DetectionOptions } from './detection.js';
+import { compileDetection, detectionAnchors, type DetectionOptions } from './detection.js';
 import { documentKind, validateDocument } from './schema-validate.js';
 import type { CompiledCorrelation, CompiledDocument, CompiledFilter, CompiledRule, CorrelationType, Level, LogSource, Range, SigmaProblem, SourcePos } from './types.js';
 import { entry, parseYamlDocuments, type YNode } from './yaml-tree.js';
@@ -65,8 +65,8 @@ export function loadRuleText(text: string, file: string, opts: LoadOptions = {})
       const detOpts: DetectionOptions = { ...opts, ...(route ? { mapField: route.mapField } : {}) };
       const detection = entry(d.root, 'detection')?.value;
       const match = compileDetection(detection, detOpts, docProblems, pos);
-      const anchor = detectionAnchor(detection, detOpts);
-      const rule: CompiledRule = { ...base, type: 'rule', logsource, match, anchor, eventKinds: route?.kinds, standalone: true };
+      const anchors = detectionAnchors(detection, detOpts);
+      const rule: CompiledRule = { ...base, type: 'rule', logsource, match, anchors, eventKinds: route?.kinds, standalone: true };
       if (!docProblems.length) documents.push(rule);
     } else if (kind === 'filter') {
       const f = entry(d.root, 'filter')?.value;
@@ -150,6 +150,23 @@ export function linkDocuments(documents: CompiledDocument[], problems: SigmaProb
   for (const d of documents) {
     if (d.id) byRef.set(d.id, d);
     if (d.name) byRef.set(d.name, d);
+  }
+  for (const f of documents) {
+    if (f.type !== 'filter') continue;
+    // A filter suppresses matches of the rules it names (spec: filters "Global filter") when their
+    // logsource agrees; naming rules that are not loaded is normal for a shared filter file.
+    for (const ref of f.rules) {
+      const target = byRef.get(ref);
+      if (target?.type !== 'rule') continue;
+      const sameSource = (['category', 'product', 'service'] as const).every((k) => f.logsource[k] === undefined || f.logsource[k]?.toLowerCase() === target.logsource[k]?.toLowerCase());
+      if (!sameSource) {
+        problems.push({ ...f.pos, code: 'MW_ERR_SIGMA_SCHEMA', message: `filter '${f.title}': logsource differs from rule '${ref}'` });
+        continue;
+      }
+      const inner = target.match;
+      const filter = f.match;
+      target.match = (e) => inner(e) && !filter(e);
+    }
   }
   for (const d of documents) {
     if (d.type !== 'correlation') continue;

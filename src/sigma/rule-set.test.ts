@@ -48,8 +48,8 @@ describe('rule set', () => {
   it('indexes the rules with a required plain equality', () => {
     assert.deepEqual(docs.problems, []);
     assert.deepEqual(
-      rules.map((r) => r.anchor?.field ?? null),
-      ['eventSource', 'EventID', 'a.b', null, 'eventName'],
+      rules.map((r) => r.anchors.map((a) => a.field)),
+      [['eventSource', 'eventName'], ['EventID'], ['a.b', 'n'], [], ['eventName']],
     );
   });
   it('equals rule-by-rule matching on random events', () => {

@@ -20,14 +20,21 @@ export function createRuleSet(rules: readonly CompiledRule[]): RuleSet {
   const always: CompiledRule[] = [];
   // field → lower-cased value → rules anchored there.
   const index = new Map<string, Map<string, CompiledRule[]>>();
+  // Prefer each rule's most selective anchor: the one whose values the fewest rules require
+  // (`eventName: CreateUser` over `eventSource: iam.amazonaws.com`, shared by dozens of rules).
+  const demand = new Map<string, number>();
+  const keyOf = (field: string, v: string): string => `${field}\u0000${v}`;
+  for (const r of rules) for (const a of r.anchors) for (const v of new Set(a.values)) demand.set(keyOf(a.field, v), (demand.get(keyOf(a.field, v)) ?? 0) + 1);
+  const cost = (a: { field: string; values: string[] }): number => [...new Set(a.values)].reduce((n, v) => n + demand.get(keyOf(a.field, v))!, 0);
   for (const r of rules) {
-    if (!r.anchor) {
+    const anchor = r.anchors.reduce<(typeof r.anchors)[number] | undefined>((best, a) => (best === undefined || cost(a) < cost(best) ? a : best), undefined);
+    if (!anchor) {
       always.push(r);
       continue;
     }
-    let byValue = index.get(r.anchor.field);
-    if (!byValue) index.set(r.anchor.field, (byValue = new Map()));
-    for (const v of new Set(r.anchor.values)) {
+    let byValue = index.get(anchor.field);
+    if (!byValue) index.set(anchor.field, (byValue = new Map()));
+    for (const v of new Set(anchor.values)) {
       const list = byValue.get(v);
       if (list) list.push(r);
       else byValue.set(v, [r]);

@@ -61,8 +61,8 @@ export interface CompiledRule extends RuleBase {
   match: EventPredicate;
   /** Event kinds the pipeline routed the logsource to; undefined = every event. */
   eventKinds: string[] | undefined;
-  /** A field equality every match requires (lets a rule set skip the rule), if the detection has one. */
-  anchor: { field: string; values: string[] } | undefined;
+  /** Field equalities every match requires (let a rule set skip the rule); empty when there is none. */
+  anchors: { field: string; values: string[] }[];
   /** False when the rule only feeds correlations that do not `generate` it (spec: correlation "Generate"). */
   standalone: boolean;
 }

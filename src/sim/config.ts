@@ -44,7 +44,7 @@ export const DEFAULT_CONFIG = {
     vacationProb: 0.45,
     vacationWorkingDays: [3, 10] as Range,
     /** Median prediction requests on an active day, per user (drawn from the range), by team. */
-    requestsPerDay: { drugDiscovery: [10, 60] as Range, compChem: [4, 18] as Range, clinicalOps: [5, 25] as Range },
+    requestsPerDay: { drugDiscovery: [12, 70] as Range, compChem: [4, 18] as Range, clinicalOps: [6, 30] as Range },
     /** Day-to-day log-normal sigma of a user's volume. */
     dailySigma: [0.5, 0.9] as Range,
     /** Mean molecules per interactive request. */

@@ -41,12 +41,13 @@ export interface TraceRecord {
   identity: string;
 }
 
-/** Buffered line writer: lines are encoded straight into a large buffer, handed to the stream whole, and drain is awaited. */
+/** Buffered line writer: lines are encoded straight into large buffers, handed to the stream whole, and drain is awaited. */
 export class LineWriter {
   private static readonly SIZE = 4 << 20;
-  private buf = Buffer.allocUnsafeSlow(LineWriter.SIZE);
+  private buf: Buffer = Buffer.allocUnsafeSlow(LineWriter.SIZE);
   private pos = 0;
-  private readonly full: Buffer[] = [];
+  private readonly full: Array<{ base: Buffer; len: number }> = [];
+  /** Buffers the stream has finished with: allocating external memory at this rate would drive the GC. */
   private readonly free: Buffer[] = [];
   lines = 0;
   bytes = 0;
@@ -57,19 +58,30 @@ export class LineWriter {
   }
 
   write(line: string): number {
-    // Worst case 3 bytes per UTF-16 unit (our lines are ASCII, so this rarely triggers early).
+    // Worst case 3 bytes per UTF-16 unit (the lines are ASCII, so this rarely rotates early).
     if (this.pos + line.length * 3 + 1 > this.buf.length) this.rotate(line.length * 3 + 1);
     this.pos += this.buf.write(line, this.pos, 'utf8');
     this.buf[this.pos++] = 10;
     return ++this.lines;
   }
 
+  /** Appends a piece of the current line (lines may span buffers: the stream concatenates them). */
+  part(s: string): void {
+    if (this.pos + s.length * 3 > this.buf.length) this.rotate(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** Ends the line built with part(); returns its line number. */
+  endLine(): number {
+    if (this.pos + 1 > this.buf.length) this.rotate(1);
+    this.buf[this.pos++] = 10;
+    return ++this.lines;
+  }
+
   private rotate(need: number): void {
-    if (this.pos > 0) this.full.push(this.buf.subarray(0, this.pos));
-    // Reuse buffers the stream has finished with: allocating external memory at this rate would drive the GC.
+    if (this.pos > 0) this.full.push({ base: this.buf, len: this.pos });
     const size = Math.max(LineWriter.SIZE, need);
-    const reuse = size === LineWriter.SIZE ? this.free.pop() : undefined;
-    this.buf = reuse ?? Buffer.allocUnsafeSlow(size);
+    this.buf = (size === LineWriter.SIZE ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
     this.pos = 0;
   }
 
@@ -80,10 +92,9 @@ export class LineWriter {
   async flush(): Promise<void> {
     if (this.pos > 0) this.rotate(0);
     let ok = true;
-    for (const b of this.full.splice(0)) {
-      this.bytes += b.length;
-      const base = Buffer.from(b.buffer, b.byteOffset, LineWriter.SIZE <= b.buffer.byteLength - b.byteOffset ? LineWriter.SIZE : b.length);
-      ok = this.stream.write(b, () => {
+    for (const { base, len } of this.full.splice(0)) {
+      this.bytes += len;
+      ok = this.stream.write(base.subarray(0, len), () => {
         if (base.length === LineWriter.SIZE && this.free.length < 8) this.free.push(base);
       });
     }
@@ -265,71 +276,110 @@ export class Emitter {
     const failed = throttled || rng.chance(this.errorRate);
     const confs: Array<number | null> = [];
     const seldon = model.protocol === 'seldon';
-    const gateway = model.serving === 'gateway';
     const target = model.output === 'affinity' && seldon ? (model.name.startsWith('kinase') ? 'JAK2' : 'BACE1') : null;
-    // Gateway lines embed the bodies as JSON strings: build the escaped text directly from escaped pieces.
-    const items: string[] = [];
-    const outs: string[] = [];
-    let outLen = 0;
-    let inLen = Math.max(0, queries.length - 1) + (seldon ? 23 : 16);
-    const qq = gateway ? '\\"' : '"';
-    for (const q of queries) {
-      if (model.input === 'features') {
-        const f = `[${(q.features ?? []).join(',')}]`;
-        items.push(f);
-        inLen += f.length;
-      } else {
-        const plain = !NEEDS_ESCAPE.test(q.smiles);
-        const raw = plain ? `"${q.smiles}"` : JSON.stringify(q.smiles);
-        const smi = gateway ? (plain ? `\\"${q.smiles}\\"` : escapeJson(raw)) : raw;
-        items.push(target ? `{${qq}smiles${qq}:${smi},${qq}target${qq}:${qq}${target}${qq}}` : `{${qq}smiles${qq}:${smi}}`);
-        inLen += 11 + raw.length + (target ? 12 + target.length : 0);
-      }
-      if (!failed) {
-        const a = this.oracle.answer(model, q);
-        outLen += a.json.length;
-        outs.push(gateway ? (a.esc ??= a.json.replaceAll('"', '\\"')) : a.json);
-        confs.push(a.confidence);
-      } else confs.push(null);
-    }
-    const input = seldon ? `{${qq}data${qq}:{${qq}ndarray${qq}:[${items.join(',')}]}}` : `{${qq}instances${qq}:[${items.join(',')}]}`;
     const status = throttled ? 429 : failed ? (rng.chance(0.5) ? 503 : 500) : 200;
     const latency = Math.max(3, Math.round(rng.lognormal(25 + 4 * queries.length, 0.35)));
-    if (gateway) {
-      const output = failed ? null : `{${qq}predictions${qq}:[${outs.join(',')}]}`;
-      const bytesOut = failed ? 0 : outLen + Math.max(0, outs.length - 1) + 18;
-      const bytesIn = inLen;
+    if (model.serving === 'gateway') {
+      // The bodies are embedded as JSON strings: written piece by piece, already escaped, straight into the output buffer.
+      const w = this.writers.platform;
+      w.part(`{"TimeGenerated":"${iso(t)}","EventType":"prediction_request","UserId":"${who.email}","ModelName":"${model.name}","ModelVersion":"${model.version}","InputData":"`);
+      w.part(seldon ? '{\\"data\\":{\\"ndarray\\":[' : '{\\"instances\\":[');
+      let inLen = Math.max(0, queries.length - 1) + (seldon ? 23 : 16);
+      const tail = target ? `,\\"target\\":\\"${target}\\"}` : '}';
+      for (let i = 0; i < queries.length; i++) {
+        const q = queries[i]!;
+        if (model.input === 'features') {
+          const f = `${i ? ',' : ''}[${(q.features ?? []).join(',')}]`;
+          w.part(f);
+          inLen += f.length - (i ? 1 : 0);
+        } else if (!NEEDS_ESCAPE.test(q.smiles)) {
+          w.part(`${i ? ',' : ''}{\\"smiles\\":\\"${q.smiles}\\"${tail}`);
+          inLen += 13 + q.smiles.length + (target ? 12 + target.length : 0);
+        } else {
+          const raw = JSON.stringify(q.smiles);
+          w.part(`${i ? ',' : ''}{\\"smiles\\":${escapeJson(raw)}${tail}`);
+          inLen += 11 + raw.length + (target ? 12 + target.length : 0);
+        }
+      }
+      w.part(seldon ? ']}}"' : ']}"');
+      let outLen = 0;
+      if (!failed) {
+        w.part(',"OutputData":"{\\"predictions\\":[');
+        for (let i = 0; i < queries.length; i++) {
+          const a = this.oracle.answer(model, queries[i]!);
+          if (i) w.part(',');
+          w.part((a.esc ??= a.json.replaceAll('"', '\\"')));
+          outLen += a.json.length;
+          confs.push(a.confidence);
+        }
+        w.part(']}"');
+        outLen += Math.max(0, queries.length - 1) + 18;
+      } else for (let i = 0; i < queries.length; i++) confs.push(null);
       const endpoint = seldon ? `/seldon/${this.world.cfg.company.namespace}/${model.name}/api/v1.0/predictions` : `/v1/models/${model.name}:predict`;
-      const line =
-        `{"TimeGenerated":"${iso(t)}","EventType":"prediction_request","UserId":"${who.email}","ModelName":"${model.name}","ModelVersion":"${model.version}",` +
-        `"InputData":"${input}",${output === null ? '' : `"OutputData":"${output}",`}"BatchSize":${queries.length},` +
-        `"Details":{"api_key_id":"${who.apiKey}","source_ip":"${ip}","endpoint":"${endpoint}","status":${status},"latency_ms":${latency},"bytes_in":${bytesIn},"bytes_out":${bytesOut},"model_team":"${model.team}","user_agent":"${ua}"},` +
-        `"UserContext":{"team":"${who.team}","role":"${who.role}"}}`;
-      const n = this.writers.platform.write(line);
+      w.part(
+        `,"BatchSize":${queries.length},"Details":{"api_key_id":"${who.apiKey}","source_ip":"${ip}","endpoint":"${endpoint}","status":${status},"latency_ms":${latency},"bytes_in":${inLen},"bytes_out":${outLen},"model_team":"${model.team}","user_agent":"${ua}"},` +
+          `"UserContext":{"team":"${who.team}","role":"${who.role}"}}`,
+      );
+      const n = w.endLine();
       this.mark(o.phase, 'platform', n, t, who.email);
       return confs;
     }
     // KServe / Seldon request logger: request and response CloudEvents, identity in extension attributes.
+    const w = this.writers.cloudevents;
     const ns = this.world.cfg.company.namespace;
     const common = `"datacontenttype":"application/json","inferenceservicename":"${model.name}","namespace":"${ns}","endpoint":"default","component":"predictor","userid":"${who.principal}","apikeyid":"${who.apiKey}","sourceip":"${ip}"`;
+    const tail = target ? `,"target":"${target}"}` : '}';
+    const writeInputs = (): void => {
+      for (let i = 0; i < queries.length; i++) {
+        const q = queries[i]!;
+        if (model.input === 'features') w.part(`${i ? ',' : ''}[${(q.features ?? []).join(',')}]`);
+        else w.part(`${i ? ',' : ''}{"smiles":${NEEDS_ESCAPE.test(q.smiles) ? JSON.stringify(q.smiles) : `"${q.smiles}"`}${tail}`);
+      }
+    };
+    const writeOutputs = (): void => {
+      for (let i = 0; i < queries.length; i++) {
+        const a = this.oracle.answer(model, queries[i]!);
+        if (i) w.part(',');
+        w.part(a.json);
+        confs.push(a.confidence);
+      }
+    };
     const tResp = t + latency;
-    let req: string;
-    let resp: string;
+    let n: number;
     if (seldon) {
       const rid = rng.uuid();
       const src = `http://${model.name}-default.${ns}:8000/`;
-      req = `{"specversion":"1.0","type":"io.seldon.serving.inference.request","source":"${src}","id":"${rng.uuid()}","time":"${isoNano(t, rng.int(0, 999999))}",${common},"modelid":"${model.name}","requestid":"${rid}","data":${input}}`;
-      const body = failed ? `{"status":{"code":${status},"info":"model server error","status":"FAILURE"}}` : `{"data":{"names":[],"ndarray":[${outs.join(',')}]},"meta":{"requestPath":{"${model.name}":"registry.${this.world.cfg.company.domain}/models/${model.name}:${model.version}"}}}`;
-      resp = `{"specversion":"1.0","type":"io.seldon.serving.inference.response","source":"${src}","id":"${rng.uuid()}","time":"${isoNano(tResp, rng.int(0, 999999))}",${common},"modelid":"${model.name}","requestid":"${rid}","data":${body}}`;
+      w.part(`{"specversion":"1.0","type":"io.seldon.serving.inference.request","source":"${src}","id":"${rng.uuid()}","time":"${isoNano(t, rng.int(0, 999999))}",${common},"modelid":"${model.name}","requestid":"${rid}","data":{"data":{"ndarray":[`);
+      writeInputs();
+      w.part(']}}}');
+      n = w.endLine();
+      w.part(`{"specversion":"1.0","type":"io.seldon.serving.inference.response","source":"${src}","id":"${rng.uuid()}","time":"${isoNano(tResp, rng.int(0, 999999))}",${common},"modelid":"${model.name}","requestid":"${rid}","data":`);
+      if (failed) w.part(`{"status":{"code":${status},"info":"model server error","status":"FAILURE"}}`);
+      else {
+        w.part('{"data":{"names":[],"ndarray":[');
+        writeOutputs();
+        w.part(`]},"meta":{"requestPath":{"${model.name}":"registry.${this.world.cfg.company.domain}/models/${model.name}:${model.version}"}}}`);
+      }
+      w.part('}');
+      w.endLine();
     } else {
       const id = rng.uuid();
       const src = `http://${model.name}-predictor.${ns}/`;
-      req = `{"specversion":"1.0","type":"org.kubeflow.serving.inference.request","source":"${src}","id":"${id}","time":"${isoNano(t, rng.int(0, 999999))}",${common},"data":${input}}`;
-      const body = failed ? `{"error":"${throttled ? 'rate limit exceeded' : 'model server error'} (HTTP ${status})"}` : `{"predictions":[${outs.join(',')}]}`;
-      resp = `{"specversion":"1.0","type":"org.kubeflow.serving.inference.response","source":"${src}","id":"${id}","time":"${isoNano(tResp, rng.int(0, 999999))}",${common},"data":${body}}`;
+      w.part(`{"specversion":"1.0","type":"org.kubeflow.serving.inference.request","source":"${src}","id":"${id}","time":"${isoNano(t, rng.int(0, 999999))}",${common},"data":{"instances":[`);
+      writeInputs();
+      w.part(']}}');
+      n = w.endLine();
+      w.part(`{"specversion":"1.0","type":"org.kubeflow.serving.inference.response","source":"${src}","id":"${id}","time":"${isoNano(tResp, rng.int(0, 999999))}",${common},"data":`);
+      if (failed) w.part(`{"error":"${throttled ? 'rate limit exceeded' : 'model server error'} (HTTP ${status})"}`);
+      else {
+        w.part('{"predictions":[');
+        writeOutputs();
+        w.part(']}');
+      }
+      w.part('}');
+      w.endLine();
     }
-    const n = this.writers.cloudevents.write(req);
-    this.writers.cloudevents.write(resp);
+    if (failed) for (let i = 0; i < queries.length; i++) confs.push(null);
     this.mark(o.phase, 'cloudevents', n, t, who.principal);
     return confs;
   }

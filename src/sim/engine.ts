@@ -150,7 +150,7 @@ export async function runSimulation(o: EngineOptions): Promise<SimulationSummary
   try {
     await mkdir(o.out, { recursive: true });
   } catch (e) {
-    throw new Error(`--out ${o.out}: cannot create the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`--out ${o.out}: cannot create the directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
   const world = buildWorld(pool, cfg, o.seed, o.variant, o.scale, startMs);
   const oracle = new ModelOracle(world, pool);

@@ -25,7 +25,8 @@ export function register(program: Command): void {
       return;
     }
     const s = run.stats;
-    process.stdout.write(`${s.delivered} events analysed, ${run.alerts.length} alerts, ${run.incidents.length} incidents\n`);
+    const n = (k: number, one: string, many: string): string => `${k} ${k === 1 ? one : many}`;
+    process.stdout.write(`${n(s.delivered, 'event', 'events')} analysed, ${n(run.alerts.length, 'alert', 'alerts')}, ${n(run.incidents.length, 'incident', 'incidents')}\n`);
     for (const a of run.alerts) {
       process.stdout.write(`${a.at}  ${a.severity.padEnd(8)} ${a.detector.padEnd(15)} ${a.principal.padEnd(20)} ${a.explanation}\n`);
     }

@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { MwError } from '../../errors/index.js';
-import { EventView, flattenEvent, formatProblem, loadPipeline, loadRuleFiles, ruleFiles, type CompiledRule, type LoadOptions, type SigmaEvent } from '../../sigma/index.js';
+import { createRuleSet, EventView, flattenEvent, formatProblem, loadPipeline, loadRuleFiles, ruleFiles, type CompiledRule, type LoadOptions, type SigmaEvent } from '../../sigma/index.js';
 
 function checkPaths(paths: string[]): void {
   for (const p of paths) if (!existsSync(p)) throw new MwError('MW_ERR_SIGMA_PATH', `${p}: no such file or directory`);
@@ -42,6 +42,7 @@ export async function runMatch(rulePaths: string[], opts: { events: string; flat
   const { documents, problems } = loadRuleFiles(rulePaths, loadOptions(opts.pipeline));
   for (const p of problems) err(formatProblem(p) + '\n');
   const rules = documents.filter((d): d is CompiledRule => d.type === 'rule');
+  const set = createRuleSet(rules);
   const rl = createInterface({ input: createReadStream(opts.events), crlfDelay: Infinity });
   let line = 0;
   let matches = 0;
@@ -58,9 +59,8 @@ export async function runMatch(rulePaths: string[], opts: { events: string; flat
     const event = opts.flatten ? flattenEvent(parsed as SigmaEvent) : (parsed as SigmaEvent);
     const view = new EventView(event);
     const kind = typeof event['kind'] === 'string' ? event['kind'] : undefined;
-    for (const r of rules) {
+    for (const r of set.match(view)) {
       if (r.eventKinds && (kind === undefined || !r.eventKinds.includes(kind))) continue;
-      if (!r.match(view)) continue;
       matches++;
       if (opts.json) out(JSON.stringify({ rule: r.key, line, title: r.title, level: r.level ?? null }) + '\n');
       else out(JSON.stringify({ rule: r.key, line }) + '\n');
