@@ -6,7 +6,7 @@
  * sizes are drawn from the configured ranges.
  */
 import type { DayCtx, SimContext } from './actors.js';
-import { DAY_MS, DataScientist, DiverseStream, resignationEvents, weekdayOnOrAfter } from './actors.js';
+import { DataScientist, DiverseStream, resignationEvents, weekdayOnOrAfter } from './actors.js';
 import { enumerate } from './enumerate.js';
 import type { PhaseId } from './emit.js';
 import { UA } from './emit.js';
@@ -337,13 +337,12 @@ export class Attacker extends DataScientist {
   private exfiltration(ctx: DayCtx): void {
     if (this.chunkNo >= this.chunks) return;
     const r = this.ar;
-    const [s, e] = this.timeline.exfiltration;
+    const e = this.timeline.exfiltration[1];
     const daysLeft = Math.max(1, e - ctx.day + 1);
     const left = this.chunks - this.chunkNo;
     const n = ctx.day >= e ? left : Math.min(left, Math.max(1, Math.round((left / daysLeft) * r.uniform(0.9, 1.8))));
     // Evenings and lunch breaks.
     let t = this.local(ctx, r.chance(0.7) ? r.uniform(18.5, 21.5) : r.uniform(12, 13));
-    void s;
     for (let i = 0; i < n; i++) {
       const k = this.chunkNo++;
       const size = this.chunkNo === this.chunks ? r.int(this.chunk / 8, this.chunk) : this.chunk;
@@ -355,4 +354,3 @@ export class Attacker extends DataScientist {
   }
 }
 
-export { DAY_MS };

@@ -54,7 +54,7 @@ export class LineWriter {
   private readonly stream: WriteStream;
 
   constructor(path: string) {
-    this.stream = createWriteStream(path, { highWaterMark: 16 << 20 });
+    this.stream = createWriteStream(path, { highWaterMark: 8 << 20 });
   }
 
   write(line: string): number {
@@ -95,7 +95,7 @@ export class LineWriter {
     for (const { base, len } of this.full.splice(0)) {
       this.bytes += len;
       ok = this.stream.write(base.subarray(0, len), () => {
-        if (base.length === LineWriter.SIZE && this.free.length < 8) this.free.push(base);
+        if (base.length === LineWriter.SIZE && this.free.length < 3) this.free.push(base);
       });
     }
     if (!ok) await once(this.stream, 'drain');

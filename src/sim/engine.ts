@@ -183,6 +183,7 @@ export async function runSimulation(o: EngineOptions): Promise<SimulationSummary
     else actors.push(new HumanActor(p, sim));
   }
   const humans = world.people.filter((p) => !p.service && p !== roles.attacker);
+  // HR's role changes (the actor's own person only anchors it; it acts on the candidates).
   actors.push(new HrNoise(roles.backup, sim, humans.filter((p) => p !== roles.resigner)));
 
   // Reference data.
