@@ -96,17 +96,19 @@ export class Attacker extends DataScientist {
     const first = Math.min(end, resign + 1);
     const w = Math.max(1, end - first + 1);
     const f = (x: number): number => Math.min(end, first + Math.round(x * (w - 1)));
+    // Reconnaissance first (on at least one working day), then extraction from the next day on.
     const recon: [number, number] = [first, Math.max(first, f(r.uniform(0.03, 0.1)))];
-    let extraction: [number, number] = [f(r.uniform(0.02, 0.06)), f(r.uniform(0.92, 0.98))];
+    recon[1] = Math.min(end, Math.max(recon[1], weekdayOnOrAfter(sim, recon[0])));
+    let extraction: [number, number] = [Math.min(end, Math.max(recon[1] + 1, f(r.uniform(0.02, 0.08)))), f(r.uniform(0.92, 0.98))];
     if (slow) {
-      const xs = Math.max(2, resign - lead);
+      const xs = Math.max(3, resign - lead);
       const len = Math.round(sim.cfg.attack.lowAndSlow.extractionDays * Math.min(1, (end - xs + 1) / sim.cfg.attack.lowAndSlow.extractionDays));
       extraction = [xs, Math.min(end, xs + len - 1)];
-      recon[0] = Math.max(0, xs - r.int(1, 3));
-      recon[1] = xs;
+      let rs = xs - 1;
+      while (rs > 0 && [0, 6].includes(new Date(sim.startMs + rs * 86_400_000).getUTCDay())) rs--;
+      recon[0] = Math.max(0, rs - r.int(0, 2));
+      recon[1] = Math.max(recon[0], xs - 1);
     }
-    // Reconnaissance happens on at least one working day.
-    recon[1] = Math.min(end, Math.max(recon[1], weekdayOnOrAfter(sim, recon[0])));
     const t1 = weekdayOnOrAfter(sim, f(r.uniform(0.15, 0.32)));
     const theft = drawInt(r, sim.cfg.attack.artifactTheft.days) === 1 ? [Math.min(end, t1)] : [Math.min(end, t1), Math.min(end, weekdayOnOrAfter(sim, t1 + r.int(1, 3)))];
     const sideChannel: [number, number] = [f(r.uniform(0.28, 0.36)), f(r.uniform(0.7, 0.8))];

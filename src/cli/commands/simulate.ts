@@ -51,7 +51,7 @@ Scenario, knobs, variants and formats: docs/simulator.md.
 Examples:
   mirrorwatch simulate --seed 7 --out sim7
   mirrorwatch simulate --seed 7 --out sim7-slow --variant low-and-slow
-  mirrorwatch ingest sim7 && mirrorwatch reference add compounds --name internal sim7/compound-library.csv`,
+  mirrorwatch ingest sim7`,
   );
   cmd.action(async (opts: SimulateCliOptions) => {
     let overrides: unknown = {};
