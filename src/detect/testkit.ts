@@ -15,6 +15,7 @@ import type {
 } from '../events/index.js';
 import { buildContext } from './types.js';
 import type { DetectionContext } from './types.js';
+import { mulberry32 } from '../util/prng.js';
 
 let counter = 0;
 function nextId(): string {
@@ -149,16 +150,7 @@ export function testContext(): DetectionContext {
 }
 
 /** Deterministic PRNG (mulberry32) so synthetic streams are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export const DAY = 86_400_000;
 export const T0 = Date.parse('2026-02-02T00:00:00Z');

@@ -10,21 +10,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from './config.js';
 import { validateConfig } from './config.js';
+import { mulberry32 } from '../util/prng.js';
 
 export const N_FEATURES = 4;
 export const N_CLASSES = 3;
 
 /** Deterministic PRNG (mulberry32) so the trained weights are the same in every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Features of an input: a numeric vector as is, a string (SMILES) as a hashed 4-bit-count vector. */
 export function featuresOf(x: unknown): number[] {
