@@ -61,3 +61,24 @@ export function fmt(n: number): string {
   if (Number.isInteger(n)) return String(n);
   return n.toFixed(1);
 }
+
+/**
+ * Closes every principal's open day that the watermark has passed, in
+ * principal-name order (so shared state such as team baselines fills the same
+ * way however events arrived), and returns the alerts and the next time a day
+ * can close. Shared by the detectors that keep one open day per principal.
+ */
+export function closeDueDays<D extends { startMs: number }, S extends { day?: D | null | undefined }, A>(
+  states: ReadonlyMap<string, S>,
+  watermarkMs: number,
+  close: (principal: string, state: S, day: D) => A[],
+): { alerts: A[]; nextClose: number } {
+  const alerts: A[] = [];
+  let nextClose = Infinity;
+  for (const p of [...states.keys()].sort()) {
+    const s = states.get(p)!;
+    if (s.day && s.day.startMs + DAY_MS <= watermarkMs) alerts.push(...close(p, s, s.day));
+    if (s.day) nextClose = Math.min(nextClose, s.day.startMs + DAY_MS);
+  }
+  return { alerts, nextClose };
+}

@@ -6,6 +6,8 @@ import { createChem } from '../chem/index.js';
 import type { Chem } from '../chem/index.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
+import type { Outcome, ParseContext, RawRecord, SourceParser } from '../sources/types.js';
+import { sha256Hex } from '../util/hash.js';
 
 let chem: Promise<Chem> | undefined;
 export function sharedChem(): Promise<Chem> {
@@ -35,4 +37,24 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/** Frames text into line records as the ingest pipeline does (1-based lines, byte offsets, blank lines skipped). */
+export function lineRecords(text: string): RawRecord[] {
+  const out: RawRecord[] = [];
+  let offset = 0;
+  text.split('\n').forEach((line, i) => {
+    if (line.trim()) out.push({ text: line, line: i + 1, offset, hash: sha256Hex(line) });
+    offset += Buffer.byteLength(line) + 1;
+  });
+  return out;
+}
+
+/** Runs a parser over records (or text framed into lines) and collects its outcomes. */
+export async function runParser(parser: SourceParser, input: string | readonly RawRecord[], ctx: ParseContext): Promise<Outcome[]> {
+  const recs = typeof input === 'string' ? lineRecords(input) : input;
+  async function* gen(): AsyncGenerator<RawRecord> {
+    yield* recs;
+  }
+  return collect(parser.parse(gen(), ctx));
 }

@@ -15,7 +15,7 @@ import type { Alert, Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import { updateWatchWindow } from '../hr.js';
 import type { WatchWindow } from '../hr.js';
-import { DAY_MS, Ring, dayStart, fmt, median, scaledMad } from '../stats.js';
+import { DAY_MS, Ring, closeDueDays, dayStart, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
 export const departingUserOptions = z
@@ -140,14 +140,9 @@ export const departingUser: Detector<DepartingUserOptions> = {
       },
       onWatermark(ms) {
         if (ms < nextClose) return [];
-        const out: Alert[] = [];
-        nextClose = Infinity;
-        for (const p of [...states.keys()].sort()) {
-          const s = states.get(p)!;
-          if (s.day && s.day.startMs + DAY_MS <= ms) out.push(...close(p, s, s.day));
-          if (s.day) nextClose = Math.min(nextClose, s.day.startMs + DAY_MS);
-        }
-        return out;
+        const r = closeDueDays(states, ms, close);
+        nextClose = r.nextClose;
+        return r.alerts;
       },
       stateSize() {
         let max = 0;

@@ -15,7 +15,7 @@ import type { MwEvent } from '../../events/index.js';
 import type { Alert, Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
-import { DAY_MS, Ring, dayStart, fmt, isWeekend, median, quantile, scaledMad } from '../stats.js';
+import { DAY_MS, Ring, closeDueDays, dayStart, fmt, isWeekend, median, quantile, scaledMad } from '../stats.js';
 
 export const queryVolumeOptions = z
   .object({
@@ -149,15 +149,9 @@ export const queryVolume: Detector<QueryVolumeOptions> = {
       },
       onWatermark(ms) {
         if (ms < nextClose) return [];
-        const out: Alert[] = [];
-        nextClose = Infinity;
-        // Principals close in name order so the team rings fill identically however events arrived.
-        for (const p of [...states.keys()].sort()) {
-          const s = states.get(p)!;
-          if (s.day && s.day.startMs + DAY_MS <= ms) out.push(...close(p, s, s.day));
-          if (s.day) nextClose = Math.min(nextClose, s.day.startMs + DAY_MS);
-        }
-        return out;
+        const r = closeDueDays(states, ms, close);
+        nextClose = r.nextClose;
+        return r.alerts;
       },
       stateSize() {
         let max = 0;

@@ -7,7 +7,7 @@ import type { ObjectEvent } from '../../events/index.js';
 import { createPrincipalResolver } from '../../events/principal.js';
 import { ingestPaths } from '../../ingest/index.js';
 import { readSample } from '../../ingest/read.js';
-import { collect, sharedChem, withMemoryStore, withTempDir } from '../../test-support/index.js';
+import { collect, runParser, sharedChem, withMemoryStore, withTempDir } from '../../test-support/index.js';
 import { sha256Hex } from '../../util/hash.js';
 import { repoRoot } from '../../util/repo-root.js';
 import { detectFormat } from '../index.js';
@@ -33,13 +33,8 @@ function lineRecords(text: string): RawRecord[] {
   return out;
 }
 
-async function run(parser: SourceParser, recs: RawRecord[]): Promise<Outcome[]> {
-  async function* gen(): AsyncGenerator<RawRecord> {
-    yield* recs;
-  }
-  const out: Outcome[] = [];
-  for await (const o of parser.parse(gen(), ctx(parser.format))) out.push(o);
-  return out;
+function run(parser: SourceParser, recs: RawRecord[]): Promise<Outcome[]> {
+  return runParser(parser, recs, ctx(parser.format));
 }
 
 function events(outs: Outcome[]): ObjectEvent[] {

@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import type { DirectoryEntry, InferenceEvent } from '../../events/index.js';
 import { eventSchema } from '../../events/index.js';
 import { createPrincipalResolver } from '../../events/principal.js';
-import { sha256Hex } from '../../util/hash.js';
 import { repoRoot } from '../../util/repo-root.js';
 import { detectFormat } from '../index.js';
-import type { Outcome, ParseContext, RawRecord } from '../types.js';
+import type { Outcome, ParseContext } from '../types.js';
 import { gatewayAuditParser } from './index.js';
+import { runParser } from '../../test-support/index.js';
 
 const fixtures = join(repoRoot(), 'src', 'sources', 'gateway-audit', 'fixtures');
 const fixture = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
@@ -23,19 +23,8 @@ function ctx(): ParseContext {
   return { file: 'gw.jsonl', format: 'gateway-audit', resolvePrincipal: (raw) => resolver.resolve(raw), canonicalSmiles: () => null, options: {} };
 }
 
-async function parse(text: string): Promise<Outcome[]> {
-  const recs: RawRecord[] = [];
-  let offset = 0;
-  text.split('\n').forEach((line, i) => {
-    if (line.trim()) recs.push({ text: line, line: i + 1, offset, hash: sha256Hex(line) });
-    offset += Buffer.byteLength(line) + 1;
-  });
-  async function* gen(): AsyncGenerator<RawRecord> {
-    yield* recs;
-  }
-  const out: Outcome[] = [];
-  for await (const o of gatewayAuditParser.parse(gen(), ctx())) out.push(o);
-  return out;
+function parse(text: string): Promise<Outcome[]> {
+  return runParser(gatewayAuditParser, text, ctx());
 }
 
 const events = (outs: Outcome[]): InferenceEvent[] => outs.flatMap((o) => (o.type === 'event' && o.event.kind === 'inference' ? [o.event] : []));

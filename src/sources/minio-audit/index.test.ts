@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { DirectoryEntry, ObjectEvent } from '../../events/index.js';
 import { createPrincipalResolver } from '../../events/principal.js';
-import { sha256Hex } from '../../util/hash.js';
 import { repoRoot } from '../../util/repo-root.js';
 import { PARSERS } from '../index.js';
-import type { Outcome, ParseContext, RawRecord } from '../types.js';
+import type { Outcome, ParseContext } from '../types.js';
 import { minioAuditParser, minioOperation, minioPrincipal } from './index.js';
+import { runParser } from '../../test-support/index.js';
 
 const fixtures = join(repoRoot(), 'src', 'sources', 'minio-audit', 'fixtures');
 const fixture = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
@@ -31,19 +31,8 @@ function ctx(dir: DirectoryEntry[] = directory): ParseContext {
   return { file: 'audit.jsonl', format: 'minio-audit', resolvePrincipal: (raw) => resolver.resolve(raw), canonicalSmiles: () => null, options: {} };
 }
 
-async function parse(text: string): Promise<Outcome[]> {
-  const recs: RawRecord[] = [];
-  let offset = 0;
-  text.split('\n').forEach((line, i) => {
-    if (line.trim()) recs.push({ text: line, line: i + 1, offset, hash: sha256Hex(line) });
-    offset += Buffer.byteLength(line) + 1;
-  });
-  async function* gen(): AsyncGenerator<RawRecord> {
-    yield* recs;
-  }
-  const out: Outcome[] = [];
-  for await (const o of minioAuditParser.parse(gen(), ctx())) out.push(o);
-  return out;
+function parse(text: string): Promise<Outcome[]> {
+  return runParser(minioAuditParser, text, ctx());
 }
 
 function events(outs: Outcome[]): ObjectEvent[] {

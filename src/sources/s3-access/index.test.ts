@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { DirectoryEntry, ObjectEvent } from '../../events/index.js';
 import { createPrincipalResolver } from '../../events/principal.js';
-import { sha256Hex } from '../../util/hash.js';
 import { repoRoot } from '../../util/repo-root.js';
-import type { Outcome, ParseContext, RawRecord } from '../types.js';
+import type { Outcome, ParseContext } from '../types.js';
 import { s3Operation, s3ServerAccessParser, splitS3Fields } from './index.js';
+import { runParser } from '../../test-support/index.js';
 
 const fixtures = join(repoRoot(), 'src', 'sources', 's3-access', 'fixtures');
 
@@ -22,23 +22,9 @@ function ctx(directory: DirectoryEntry[] = []): ParseContext {
   };
 }
 
-function records(text: string): RawRecord[] {
-  const out: RawRecord[] = [];
-  let offset = 0;
-  text.split('\n').forEach((line, i) => {
-    if (line.trim()) out.push({ text: line, line: i + 1, offset, hash: sha256Hex(line) });
-    offset += Buffer.byteLength(line) + 1;
-  });
-  return out;
-}
 
-async function parse(text: string, c = ctx()): Promise<Outcome[]> {
-  const out: Outcome[] = [];
-  async function* gen(): AsyncGenerator<RawRecord> {
-    yield* records(text);
-  }
-  for await (const o of s3ServerAccessParser.parse(gen(), c)) out.push(o);
-  return out;
+function parse(text: string, c = ctx()): Promise<Outcome[]> {
+  return runParser(s3ServerAccessParser, text, c);
 }
 
 function objectEvents(outs: Outcome[]): ObjectEvent[] {
