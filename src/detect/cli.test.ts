@@ -49,6 +49,13 @@ describe('mirrorwatch detect', () => {
       assert.deepEqual((out.incidents[0] as { principals: string[] }).principals, ['alice']);
       const s = await openStore({ path: db, readOnly: true });
       try {
+        const stored = await s.listAlerts({ limit: 100_000 });
+        assert.equal(stored.total, out.alerts.length, 'every alert is kept in the store');
+        assert.deepEqual(
+          stored.rows.map((a) => a.id).sort(),
+          (out.alerts as Array<{ id: string }>).map((a) => a.id).sort(),
+        );
+        assert.deepEqual((await s.listIncidents()).rows, out.incidents, 'incidents are kept in the store');
         const again = await detectStore(s);
         assert.equal(JSON.stringify({ alerts: again.alerts, incidents: again.incidents }, null, 2) + '\n', r.stdout, 'same store, same output');
         const later = await detectStore(s, { since: '2099-01-01T00:00:00.000Z' });

@@ -35,6 +35,7 @@ import type {
   Store,
   StoredEventInput,
 } from './types.js';
+import { duckDbRecords, RECORD_DDL } from './duckdb-records.js';
 
 const SCHEMA_VERSION = '1';
 
@@ -101,7 +102,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
   }
   const conn = await instance.connect();
   if (!options.readOnly) {
-    for (const sql of DDL) await conn.run(sql);
+    for (const sql of [...DDL, ...RECORD_DDL]) await conn.run(sql);
     const v = await conn.runAndReadAll(`SELECT value FROM mw_meta WHERE key = 'schema_version'`);
     const rows = v.getRows();
     if (rows.length === 0) await conn.run(`INSERT INTO mw_meta VALUES ('schema_version', ?)`, [SCHEMA_VERSION]);
@@ -155,6 +156,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
   }
 
   const store: Store = {
+    ...duckDbRecords(conn, serial),
     append(events: readonly StoredEventInput[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult> {
       return serial(async () => {
         const duplicateIds = new Set<string>();

@@ -13,6 +13,7 @@ import type {
   ReferenceKind,
   ReferenceRecord,
 } from '../events/index.js';
+import type { RecordStore } from './records.js';
 
 export interface StoredEventInput {
   event: MwEvent;
@@ -64,7 +65,7 @@ export interface ReferenceLoad {
   loadedAt: string;
 }
 
-export interface Store {
+export interface Store extends RecordStore {
   /** Adds events and quarantine entries atomically; events already present are reported, not re-added. */
   append(events: readonly StoredEventInput[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult>;
   /**
@@ -89,3 +90,5 @@ export interface Store {
 }
 
 export type { RecordRef };
+
+export type * from './records.js';

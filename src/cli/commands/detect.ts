@@ -18,7 +18,13 @@ export function register(program: Command): void {
       since = toIsoUtc(opts.since) ?? toIsoUtc(`${opts.since}T00:00:00Z`) ?? undefined;
       if (!since) throw new MwError('MW_ERR_USAGE', `--since must be an ISO 8601 time or a date YYYY-MM-DD (got "${opts.since}")`);
     }
-    const run = await withStore(opts.db, (store) => detectStore(store, since ? { since } : {}), true);
+    const run = await withStore(opts.db, async (store) => {
+      const r = await detectStore(store, since ? { since } : {});
+      // Kept in the store for the response playbook, the dashboard and later runs.
+      await store.putAlerts(r.alerts);
+      await store.putIncidents(r.incidents);
+      return r;
+    });
     if (run.stats.late > 0) process.stderr.write(`mirrorwatch: ${run.stats.late} events arrived behind the watermark and were not analysed\n`);
     if (opts.json) {
       printJson({ alerts: run.alerts, incidents: run.incidents });

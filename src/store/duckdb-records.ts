@@ -1,0 +1,185 @@
+/** DuckDB implementation of the record store (alerts, incidents, documents); see records.ts. */
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { Alert } from '../detect/alert.js';
+import type { Incident } from '../correlate/index.js';
+import type { AlertQuery, IncidentQuery, RecordStore, StoredDocument } from './records.js';
+
+export const RECORD_DDL = [
+  `CREATE TABLE IF NOT EXISTS alerts (
+     id VARCHAR PRIMARY KEY, fired_at TIMESTAMP NOT NULL, principal VARCHAR NOT NULL, detector VARCHAR NOT NULL,
+     severity VARCHAR NOT NULL, body VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS incidents (
+     id VARCHAR PRIMARY KEY, opened_at TIMESTAMP NOT NULL, severity VARCHAR NOT NULL, principals VARCHAR NOT NULL,
+     body VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS documents (
+     collection VARCHAR NOT NULL, id VARCHAR NOT NULL, body VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL,
+     PRIMARY KEY (collection, id))`,
+];
+
+type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** Times are stored as naive UTC timestamps; strip the zone for the cast. */
+function ts(iso: string): string {
+  return iso.endsWith('Z') ? iso.slice(0, -1) : iso;
+}
+
+function page(limit: number | undefined, offset: number | undefined, defaultLimit: number): string {
+  // Numbers only (never caller text), clamped, so they can be written into the statement.
+  const l = Math.max(0, Math.min(100_000, Math.floor(limit ?? defaultLimit)));
+  const o = Math.max(0, Math.floor(offset ?? 0));
+  return `LIMIT ${l} OFFSET ${o}`;
+}
+
+export function duckDbRecords(conn: DuckDBConnection, serial: Serial): RecordStore {
+  async function inTx(fn: () => Promise<void>): Promise<void> {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await fn();
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  function severityClause(sev: readonly string[] | undefined, where: string[], params: DuckDBValue[]): void {
+    if (sev?.length) {
+      where.push(`severity IN (${sev.map(() => '?').join(',')})`);
+      params.push(...sev);
+    }
+  }
+
+  return {
+    putAlerts: (alerts) =>
+      serial(async () => {
+        if (!alerts.length) return;
+        await inTx(async () => {
+          for (const a of alerts) {
+            await conn.run(`INSERT OR REPLACE INTO alerts VALUES (?, CAST(? AS TIMESTAMP), ?, ?, ?, ?)`, [
+              a.id,
+              ts(a.at),
+              a.principal,
+              a.detector,
+              a.severity,
+              JSON.stringify(a),
+            ]);
+          }
+        });
+      }),
+
+    listAlerts: (q: AlertQuery = {}) =>
+      serial(async () => {
+        const where: string[] = [];
+        const params: DuckDBValue[] = [];
+        if (q.principal) {
+          where.push('principal = ?');
+          params.push(q.principal);
+        }
+        if (q.detector) {
+          where.push('detector = ?');
+          params.push(q.detector);
+        }
+        severityClause(q.severities, where, params);
+        if (q.since) {
+          where.push('fired_at >= CAST(? AS TIMESTAMP)');
+          params.push(ts(q.since));
+        }
+        if (q.until) {
+          where.push('fired_at < CAST(? AS TIMESTAMP)');
+          params.push(ts(q.until));
+        }
+        if (q.ids) {
+          if (!q.ids.length) return { total: 0, rows: [] };
+          where.push(`id IN (${q.ids.map(() => '?').join(',')})`);
+          params.push(...q.ids);
+        }
+        const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+        const total = Number((await conn.runAndReadAll(`SELECT count(*) FROM alerts ${w}`, params)).getRows()[0]![0]);
+        const r = await conn.runAndReadAll(`SELECT body FROM alerts ${w} ORDER BY fired_at, id ${page(q.limit, q.offset, 1000)}`, params);
+        return { total, rows: r.getRows().map((row) => JSON.parse(String(row[0])) as Alert) };
+      }),
+
+    putIncidents: (incidents) =>
+      serial(async () => {
+        if (!incidents.length) return;
+        await inTx(async () => {
+          for (const i of incidents) {
+            await conn.run(`INSERT OR REPLACE INTO incidents VALUES (?, CAST(? AS TIMESTAMP), ?, ?, ?)`, [
+              i.id,
+              ts(i.opened_at),
+              i.severity,
+              // Delimited so that a principal filter matches whole names only.
+              `\n${i.principals.join('\n')}\n`,
+              JSON.stringify(i),
+            ]);
+          }
+        });
+      }),
+
+    listIncidents: (q: IncidentQuery = {}) =>
+      serial(async () => {
+        const where: string[] = [];
+        const params: DuckDBValue[] = [];
+        if (q.principal) {
+          where.push(`contains(principals, ?)`);
+          params.push(`\n${q.principal}\n`);
+        }
+        severityClause(q.severities, where, params);
+        const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+        const total = Number((await conn.runAndReadAll(`SELECT count(*) FROM incidents ${w}`, params)).getRows()[0]![0]);
+        const r = await conn.runAndReadAll(`SELECT body FROM incidents ${w} ORDER BY opened_at, id ${page(q.limit, q.offset, 1000)}`, params);
+        return { total, rows: r.getRows().map((row) => JSON.parse(String(row[0])) as Incident) };
+      }),
+
+    getIncident: (id) =>
+      serial(async () => {
+        const r = await conn.runAndReadAll(`SELECT body FROM incidents WHERE id = ?`, [id]);
+        const row = r.getRows()[0];
+        return row ? (JSON.parse(String(row[0])) as Incident) : null;
+      }),
+
+    putDocument: (collection, id, body) =>
+      serial(async () => {
+        const text = JSON.stringify(body);
+        if (text === undefined) throw new TypeError('document body must be JSON-serialisable');
+        await conn.run(`INSERT OR REPLACE INTO documents VALUES (?, ?, ?, CAST(? AS TIMESTAMP))`, [
+          collection,
+          id,
+          text,
+          ts(new Date().toISOString()),
+        ]);
+      }),
+
+    getDocument: <T>(collection: string, id: string) =>
+      serial(async (): Promise<StoredDocument<T> | null> => {
+        const r = await conn.runAndReadAll(
+          `SELECT id, body, strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM documents WHERE collection = ? AND id = ?`,
+          [collection, id],
+        );
+        const row = r.getRows()[0];
+        return row ? { id: String(row[0]), body: JSON.parse(String(row[1])) as T, updatedAt: String(row[2]) } : null;
+      }),
+
+    listDocuments: <T>(collection: string, options: { prefix?: string; limit?: number; offset?: number } = {}) =>
+      serial(async (): Promise<StoredDocument<T>[]> => {
+        const params: DuckDBValue[] = [collection];
+        let extra = '';
+        if (options.prefix) {
+          extra = 'AND starts_with(id, ?)';
+          params.push(options.prefix);
+        }
+        const r = await conn.runAndReadAll(
+          `SELECT id, body, strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%gZ') FROM documents WHERE collection = ? ${extra}
+           ORDER BY id ${page(options.limit, options.offset, 10_000)}`,
+          params,
+        );
+        return r.getRows().map((row) => ({ id: String(row[0]), body: JSON.parse(String(row[1])) as T, updatedAt: String(row[2]) }));
+      }),
+
+    deleteDocument: (collection, id) =>
+      serial(async () => {
+        const r = await conn.runAndReadAll(`DELETE FROM documents WHERE collection = ? AND id = ? RETURNING id`, [collection, id]);
+        return r.getRows().length > 0;
+      }),
+  };
+}
