@@ -12,6 +12,8 @@ import { register as registerScan } from './commands/scan.js';
 import { register as registerGateway } from './commands/gateway.js';
 import { register as registerKeys } from './commands/keys.js';
 import { register as registerSimulate } from './commands/simulate.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerUsers } from './commands/users.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerDetect(program);
   registerGateway(program);
   registerKeys(program);
+  registerServe(program);
+  registerUsers(program);
   return program;
 }
 

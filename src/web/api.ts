@@ -232,7 +232,7 @@ export const ROUTES: ApiRoute[] = [
     path: '/gateway',
     summary: 'Gateway keys and contained principals, from its admin API',
     tag: 'gateway',
-    role: 'viewer',
+    role: 'responder',
     returns: '{ url, keys, principals }',
     async handler(_i, ctx) {
       const gw = needGateway(ctx);

@@ -201,6 +201,7 @@ describe('web API', () => {
     assert.equal((badJson.json() as { error: { code: string } }).error.code, 'MW_ERR_WEB_BAD_REQUEST');
     const huge = await web.app.inject({ method: 'POST', url: `/api/v1/incidents/${'f'.repeat(24)}/notes`, headers: { cookie: sessions['ann']!.cookie, 'x-csrf-token': sessions['ann']!.csrf, 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'x'.repeat(200_000) }) });
     assert.equal(huge.statusCode, 400);
+    assert.equal((await as('ann', 'GET', '/api/v1/gateway')).statusCode, 403, 'gateway keys need responder');
     const gw = await as('root', 'GET', '/api/v1/gateway');
     assert.equal(gw.statusCode, 404, 'no gateway configured is a clear 404, not a crash');
     const ev = (await as('ann', 'GET', '/api/v1/events?limit=2&offset=3')).json() as { total: number; rows: unknown[] };

@@ -4,6 +4,7 @@ import { MwError } from '../../errors/index.js';
 import { createScanner, FAIL_ON, FORMATS, type FailOn, type OutputFormat } from '../../scan/index.js';
 import { EU_AI_ACT, ISO_42001 } from '../../scan/rules/rule.js';
 import { RULES } from '../../scan/rules/index.js';
+import { openStore, DEFAULT_DB } from '../../store/index.js';
 
 export interface ScanCliOptions {
   format: OutputFormat;
@@ -13,6 +14,9 @@ export interface ScanCliOptions {
   config?: string;
   listRules?: boolean;
   evidence?: string | boolean;
+  /** Keep the findings in this store for the dashboard's Posture page. */
+  store?: boolean;
+  db?: string;
 }
 
 /** The rule catalogue for `--list-rules`, as text or JSON. */
@@ -81,6 +85,21 @@ export async function runScanCommand(paths: string[], opts: ScanCliOptions, stdo
     // The text report lists errors itself; other outputs still need them on stderr for people.
     for (const e of result.errors) process.stderr.write(`mirrorwatch: ${e.file}:${e.line}${e.column ? `:${e.column}` : ''}: ${e.message}\n`);
   }
+  if (opts.store) {
+    const store = await openStore({ path: opts.db ?? DEFAULT_DB });
+    try {
+      // Wall-clock time of the scan: posture is a property of now, not of the logs' event time.
+      await store.putDocument('posture', 'latest', {
+        scannedAt: new Date().toISOString(),
+        path: scanned.join(' '),
+        findings: result.findings
+          .filter((f) => !f.suppressed)
+          .map((f) => ({ ruleId: f.rule, severity: f.severity, title: f.title, resource: f.resource, file: f.file, line: f.line, message: f.message })),
+      });
+    } finally {
+      await store.close();
+    }
+  }
   return scanner.exitCode(result, opts.failOn);
 }
 
@@ -96,6 +115,8 @@ export function register(program: Command): void {
     .option('--config <file>', 'MirrorWatch YAML config with a scan: section (model_stores, endpoints, ceilings)')
     .option('--list-rules', 'print the rule catalogue and exit')
     .option('--evidence [file]', 'write the Markdown evidence report for auditors (to standard output, or to FILE)')
+    .option('--store', 'also keep the findings in the store (--db) for the dashboard\'s Posture page')
+    .option('--db <file>', 'DuckDB store file for --store', process.env['MIRRORWATCH_DB'] ?? DEFAULT_DB)
     .addHelpText(
       'after',
       '\nExit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage errors or files that failed to parse (the others are still scanned).\n' +

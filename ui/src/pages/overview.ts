@@ -1,0 +1,60 @@
+import { api } from '../api.js';
+import { alertsPerDayChart } from '../charts.js';
+import { badge, fmtTime, h, link, table } from '../dom.js';
+import type { Page } from '../app.js';
+
+interface Overview {
+  incidents: { total: number; bySeverity: Record<string, number> };
+  alertsPerDay: Array<Record<string, number | string>>;
+  topPrincipals: Array<{ principal: string; risk: number; severity: string; incidents: number; alerts: number }>;
+  posture: { scannedAt: string; bySeverity: Record<string, number>; findings: number } | null;
+  ingestion: { events: number; byKind: Record<string, number>; quarantined: number };
+}
+interface Incident {
+  id: string;
+  principals: string[];
+  opened_at: string;
+  severity: string;
+  risk: number;
+  phases: string[];
+  vectors: string[];
+}
+
+export const overviewPage: Page = async (main) => {
+  const [o, inc] = await Promise.all([api<Overview>('GET', '/overview'), api<{ total: number; rows: Incident[] }>('GET', '/incidents?limit=200')]);
+  main.append(h('h1', {}, 'Overview'));
+  main.append(
+    h(
+      'section',
+      { class: 'cards' },
+      ...['critical', 'high', 'medium', 'low'].map((s) => h('div', { class: `card stat sev-border-${s}` }, h('div', { class: 'big' }, o.incidents.bySeverity[s] ?? 0), h('div', {}, `${s} incidents`))),
+      h('div', { class: 'card stat' }, h('div', { class: 'big' }, o.ingestion.events.toLocaleString('en')), h('div', {}, 'events stored')),
+      h('div', { class: 'card stat' }, h('div', { class: 'big' }, o.ingestion.quarantined.toLocaleString('en')), h('div', {}, 'records quarantined')),
+    ),
+  );
+  main.append(h('h2', {}, 'Incidents'));
+  main.append(
+    inc.rows.length
+      ? table(
+          ['opened (event time)', 'severity', 'risk', 'principals', 'phases', 'vectors', ''],
+          inc.rows.map((i) => [fmtTime(i.opened_at), badge(i.severity), i.risk, h('span', {}, ...i.principals.map((p) => link(p, `#/principals/${encodeURIComponent(p)}`))), i.phases.join(', '), i.vectors.join(', '), link('open', `#/incidents/${i.id}`)]),
+          { id: 'incidents' },
+        )
+      : h('p', { class: 'muted' }, 'No incidents. Run `mirrorwatch detect` after ingesting logs.'),
+  );
+  main.append(h('h2', {}, 'Alerts per day (event time)'));
+  const chart = h('div', { class: 'chart', id: 'alerts-chart' });
+  main.append(chart);
+  alertsPerDayChart(chart, o.alertsPerDay);
+  main.append(h('h2', {}, 'Top principals by risk'));
+  main.append(table(['principal', 'risk', 'severity', 'alerts'], o.topPrincipals.map((p) => [link(p.principal, `#/principals/${encodeURIComponent(p.principal)}`), p.risk, badge(p.severity), p.alerts])));
+  main.append(h('h2', {}, 'Posture and ingestion'));
+  main.append(
+    h(
+      'div',
+      { class: 'cards' },
+      h('div', { class: 'card' }, h('h3', {}, 'Posture'), o.posture ? h('p', {}, `${o.posture.findings} findings (${Object.entries(o.posture.bySeverity).map(([k, v]) => `${v} ${k}`).join(', ')}), scanned ${fmtTime(o.posture.scannedAt)}`) : h('p', { class: 'muted' }, 'No scan stored (mirrorwatch scan PATH --store).')),
+      h('div', { class: 'card' }, h('h3', {}, 'Events by kind'), table(['kind', 'events'], Object.entries(o.ingestion.byKind).map(([k, v]) => [k, v.toLocaleString('en')]))),
+    ),
+  );
+};
