@@ -9,6 +9,8 @@ import { SEVERITIES } from '../detect/alert.js';
 import type { EventKind } from '../events/index.js';
 import { MwError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
+import type { Chem } from '../chem/index.js';
+import { chemistryView } from './chemistry.js';
 import type { GatewayAdminClient } from './gateway-client.js';
 import { eventPage, overview, principalView, redactAlert, redactIncident, visibleEvent } from './queries.js';
 import type { Identity, Role, UserStore } from './users.js';
@@ -20,6 +22,8 @@ export interface ApiContext {
   users: UserStore;
   sessions: SessionStore;
   gateway: GatewayAdminClient | null;
+  /** RDKit, loaded on first use (about a second). */
+  chem(): Promise<Chem>;
   /** Appends a state change to the evidence/audit log. */
   audit(who: Identity, action: string, target: string, details?: Record<string, unknown>): Promise<void>;
 }
@@ -214,6 +218,18 @@ export const ROUTES: ApiRoute[] = [
       const v = await principalView(ctx.store, params['name'] as string, who);
       if (!v) throw new MwError('MW_ERR_WEB_NOT_FOUND', `no principal ${String(params['name'])}`);
       return v;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/principals/{name}/chemistry',
+    summary: 'A principal\'s queries in chemical space: a 2-D map against their team, focus and diversity per day',
+    tag: 'principals',
+    role: 'viewer',
+    params: z.object({ name: z.string().min(1).max(256) }),
+    returns: '{ points, explained, days, method }',
+    async handler({ params }, ctx) {
+      return chemistryView(ctx.store, await ctx.chem(), params['name'] as string);
     },
   },
   {

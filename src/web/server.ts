@@ -19,6 +19,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ERRORS, MwError, type ErrorCode } from '../errors/index.js';
+import { createChem, type Chem } from '../chem/index.js';
 import type { Store } from '../store/index.js';
 import { repoRoot } from '../util/repo-root.js';
 import { openApiDocument, ROUTES, type ApiContext } from './api.js';
@@ -81,11 +82,13 @@ export async function createWebServer(options: WebServerOptions): Promise<WebSer
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   let auditSeq = 0;
+  let chem: Promise<Chem> | null = null;
   const ctx: ApiContext = {
     store,
     users,
     sessions,
     gateway: options.gateway ?? null,
+    chem: () => (chem ??= createChem()),
     async audit(who, action, target, details = {}) {
       const at = new Date().toISOString();
       // Ids sort in time order; the sequence separates changes within one millisecond.

@@ -96,3 +96,34 @@ export function timelineChart(el: HTMLElement, items: Array<{ at: string; detect
     })),
   });
 }
+
+/** The principal's molecules against their team's, on the first two principal components of their fingerprints. */
+export function chemMapChart(el: HTMLElement, points: Array<{ x: number; y: number; group: string; smiles: string }>, explained: [number, number]): void {
+  mount(el).setOption({
+    ...base,
+    tooltip: { trigger: 'item', renderMode: 'richText', formatter: (p: { data: [number, number, string] }) => p.data[2] },
+    xAxis: { type: 'value', name: `PC1 (${Math.round(explained[0] * 100)}%)`, scale: true },
+    yAxis: { type: 'value', name: `PC2 (${Math.round(explained[1] * 100)}%)`, scale: true },
+    series: [
+      { name: 'team', type: 'scatter', symbolSize: 5, itemStyle: { color: 'rgba(120,130,140,0.45)' }, data: points.filter((p) => p.group === 'team').map((p) => [p.x, p.y, p.smiles]) },
+      { name: 'this principal', type: 'scatter', symbolSize: 6, itemStyle: { color: '#c9302c' }, data: points.filter((p) => p.group === 'principal').map((p) => [p.x, p.y, p.smiles]) },
+    ],
+  });
+}
+
+/** Focus (similarity to their own earlier queries) and diversity per day. */
+export function focusChart(el: HTMLElement, days: Array<{ day: string; focus: number | null; diversity: number | null }>, hrWindow: { start: string; end: string | null } | null): void {
+  const labels = days.map((d) => d.day);
+  const markArea = hrWindow
+    ? { silent: true, itemStyle: { color: 'rgba(201,48,44,0.10)' }, data: [[{ xAxis: nearestDay(labels, hrWindow.start.slice(0, 10)) }, { xAxis: nearestDay(labels, (hrWindow.end ?? labels[labels.length - 1] ?? '').slice(0, 10)) }]] }
+    : undefined;
+  mount(el).setOption({
+    ...base,
+    xAxis: { type: 'category', data: labels },
+    yAxis: { type: 'value', min: 0, max: 1, name: 'Tanimoto' },
+    series: [
+      { name: 'focus', type: 'line', data: days.map((d) => d.focus), connectNulls: false, ...(markArea ? { markArea } : {}) },
+      { name: 'diversity', type: 'line', data: days.map((d) => d.diversity), lineStyle: { type: 'dashed' } },
+    ],
+  });
+}

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { dailyBaselineChart, type DailyPoint } from '../charts.js';
+import { chemMapChart, dailyBaselineChart, focusChart, type DailyPoint } from '../charts.js';
 import { badge, fmtBytes, fmtTime, h, link, table } from '../dom.js';
 import type { Page } from '../app.js';
 
@@ -40,6 +40,24 @@ export const principalPage: Page = async (main, _who, [name]) => {
   main.append(chart);
   dailyBaselineChart(chart, v.daily, v.hrWindow);
   main.append(h('p', { class: 'muted' }, 'Band: median to median + 3.5 scaled MAD of the previous 28 active days of the same kind (weekday or weekend), as the query-volume detector computes it.'));
+  main.append(h('h2', {}, 'Query space'));
+  const chemStatus = h('p', { class: 'muted', id: 'chem-status' }, 'Computing fingerprints…');
+  const map = h('div', { class: 'chart', id: 'chem-map' });
+  const focus = h('div', { class: 'chart', id: 'focus-chart' });
+  main.append(chemStatus, map, focus);
+  // After the page is shown: fingerprints take a moment on a first visit.
+  void api<{ points: Array<{ x: number; y: number; group: string; smiles: string }>; explained: [number, number]; days: Array<{ day: string; focus: number | null; diversity: number | null }>; method: string }>(
+    'GET',
+    `/principals/${encodeURIComponent(v.principal)}/chemistry`,
+  )
+    .then((c) => {
+      chemStatus.textContent = c.points.length ? c.method : 'No molecular queries.';
+      if (c.points.length) {
+        chemMapChart(map, c.points, c.explained);
+        focusChart(focus, c.days, v.hrWindow);
+      }
+    })
+    .catch((e: unknown) => (chemStatus.textContent = e instanceof Error ? e.message : String(e)));
   main.append(h('h2', {}, 'Downloads and uploads'));
   main.append(table(['time', 'kind', 'what', 'target', 'bytes'], v.transfers.slice(-200).reverse().map((t) => [fmtTime(t.at), t.kind, t.what, t.target, fmtBytes(t.bytes)]), { id: 'transfers' }));
 };
