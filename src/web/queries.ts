@@ -12,27 +12,33 @@ import type { EventKind, MwEvent } from '../events/index.js';
 import type { Store } from '../store/index.js';
 import type { Identity } from './users.js';
 
-/** Detectors whose alerts are about HR facts (resignation, notice period). */
+/** Detectors whose alerts are about HR facts through and through (resignation baselines). */
 const HR_DETECTORS = new Set(['departing-user']);
 const HR_HIDDEN = 'Departure-related detail hidden: your role has no HR access.';
+const HR_WORDS = /resign|notice period|last working day|departure|departing/i;
+
+/**
+ * Removes HR facts from an explanation and keeps the rest: an analyst without
+ * HR access still needs to know a model was pulled, just not that its puller
+ * has resigned. Known HR clauses are replaced; anything else that still
+ * mentions HR hides the whole sentence (fail closed).
+ */
+export function redactExplanation(detector: string, text: string): string {
+  if (HR_DETECTORS.has(detector)) return HR_HIDDEN;
+  const out = text
+    .replace(/;\s*raised from (\w+) because the principal is in a departing-user watch window\./, '; raised from $1 for an HR reason (details need HR access).')
+    .replace(/,? and it is a TRADE_SECRET model and they are in their notice period/, ', and an HR condition applies (details need HR access)')
+    .replace(/\bit is a TRADE_SECRET model and they are in their notice period/, 'an HR condition applies to this TRADE_SECRET model (details need HR access)');
+  return HR_WORDS.test(out) ? HR_HIDDEN : out;
+}
 
 export function redactAlert(a: Alert, who: Identity): Alert {
-  if (who.hr) return a;
-  if (HR_DETECTORS.has(a.detector) || /resign|notice period|last working day|departure|departing/i.test(a.explanation))
-    return { ...a, explanation: HR_HIDDEN };
-  return a;
+  return who.hr ? a : { ...a, explanation: redactExplanation(a.detector, a.explanation) };
 }
 
 export function redactIncident(i: Incident, who: Identity): Incident {
   if (who.hr) return i;
-  return {
-    ...i,
-    timeline: i.timeline.map((t) =>
-      HR_DETECTORS.has(t.detector) || /resign|notice period|last working day|departure|departing/i.test(t.explanation)
-        ? { ...t, explanation: HR_HIDDEN }
-        : t,
-    ),
-  };
+  return { ...i, timeline: i.timeline.map((t) => ({ ...t, explanation: redactExplanation(t.detector, t.explanation) })) };
 }
 
 export function visibleEvent(e: MwEvent, who: Identity): boolean {

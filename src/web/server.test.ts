@@ -185,6 +185,8 @@ describe('web API', () => {
     assert.ok(dep.length >= 1, 'the scenario has departure alerts');
     assert.ok(annAlerts.rows.filter((a) => a.detector === 'departing-user').every((a) => /hidden/.test(a.explanation)));
     assert.ok(dep.every((a) => !/hidden/.test(a.explanation)));
+    assert.ok(annAlerts.rows.every((a) => !/resign|notice period|departing|last working/i.test(a.explanation)), 'no HR wording reaches a role without HR access');
+    assert.ok(annAlerts.rows.some((a) => a.detector !== 'departing-user' && /HR reason|HR condition/.test(a.explanation)), 'raised alerts keep their facts, only the HR clause goes');
   });
 
   it('validates parameters with precise errors and never crashes on bad input', async () => {
