@@ -56,6 +56,7 @@ export function dailyBaselineChart(el: HTMLElement, daily: DailyPoint[], hrWindo
     ...base,
     xAxis: { type: 'category', data: days },
     yAxis: { type: 'value', name: 'instances / day' },
+    legend: { top: 0, data: ['baseline band', 'instances', 'distinct inputs'] },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 8 }],
     series: [
       { name: 'band floor', type: 'line', stack: 'band', symbol: 'none', lineStyle: { opacity: 0 }, data: daily.map((d) => d.baselineMedian), tooltip: { show: false } },

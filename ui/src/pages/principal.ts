@@ -42,8 +42,8 @@ export const principalPage: Page = async (main, _who, [name]) => {
   main.append(h('p', { class: 'muted' }, 'Band: median to median + 3.5 scaled MAD of the previous 28 active days of the same kind (weekday or weekend), as the query-volume detector computes it.'));
   main.append(h('h2', {}, 'Query space'));
   const chemStatus = h('p', { class: 'muted', id: 'chem-status' }, 'Computing fingerprints…');
-  const map = h('div', { class: 'chart', id: 'chem-map' });
-  const focus = h('div', { class: 'chart', id: 'focus-chart' });
+  const map = h('div', { class: 'chart', id: 'chem-map', hidden: true });
+  const focus = h('div', { class: 'chart', id: 'focus-chart', hidden: true });
   main.append(chemStatus, map, focus);
   // After the page is shown: fingerprints take a moment on a first visit.
   void api<{ points: Array<{ x: number; y: number; group: string; smiles: string }>; explained: [number, number]; days: Array<{ day: string; focus: number | null; diversity: number | null }>; method: string }>(
@@ -53,6 +53,8 @@ export const principalPage: Page = async (main, _who, [name]) => {
     .then((c) => {
       chemStatus.textContent = c.points.length ? c.method : 'No molecular queries.';
       if (c.points.length) {
+        map.hidden = false;
+        focus.hidden = false;
         chemMapChart(map, c.points, c.explained);
         focusChart(focus, c.days, v.hrWindow);
       }
