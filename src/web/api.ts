@@ -249,11 +249,20 @@ export const ROUTES: ApiRoute[] = [
     summary: 'Gateway keys and contained principals, from its admin API',
     tag: 'gateway',
     role: 'responder',
-    returns: '{ url, keys, principals }',
+    returns: '{ url, keys, principals, requests, rejections, budgets, riskActions }',
     async handler(_i, ctx) {
       const gw = needGateway(ctx);
-      const [keys, principals] = await Promise.all([gw.get('/admin/keys'), gw.get('/admin/principals')]);
-      return { url: gw.url, keys, principals };
+      const [keys, principals, metrics] = await Promise.all([gw.get('/admin/keys'), gw.get('/admin/principals'), gw.metrics()]);
+      const pick = (name: string) => metrics.filter((m) => m.name === name).map((m) => ({ ...m.labels, value: m.value }));
+      return {
+        url: gw.url,
+        keys,
+        principals,
+        requests: pick('mirrorwatch_gateway_requests_total'),
+        rejections: pick('mirrorwatch_gateway_rejections_total'),
+        budgets: pick('mirrorwatch_gateway_budget_remaining'),
+        riskActions: pick('mirrorwatch_gateway_risk_actions_total'),
+      };
     },
   },
   {

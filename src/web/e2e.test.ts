@@ -74,6 +74,8 @@ describe('dashboard in Chromium', { skip }, () => {
   let upstream: ModelServer;
   let gateway: Gateway;
   let aliceKey: string;
+  let aliceSecret: string;
+  let gatewayUrl: string;
   let browser: Browser;
   let incidentId: string;
 
@@ -106,8 +108,14 @@ describe('dashboard in Chromium', { skip }, () => {
     upstream = await startModelServer();
     const adminToken = 'admin-token-for-e2e-tests-only';
     gateway = createGateway({ config: testConfig(upstream.url, join(dir, 'gw'), tokenSha256(adminToken)), logLevel: 'silent' });
-    const { adminUrl } = await gateway.start();
-    aliceKey = gateway.keys.create({ principal: 'alice', team: 'comp-chem', role: 'standard', ttlMs: null, note: null }).key.id;
+    const started = await gateway.start();
+    const adminUrl = started.adminUrl;
+    gatewayUrl = started.url;
+    const created = gateway.keys.create({ principal: 'alice', team: 'comp-chem', role: 'standard', ttlMs: null, note: null });
+    aliceKey = created.key.id;
+    aliceSecret = created.secret;
+    const ok = await fetch(`${gatewayUrl}/v1/models/clf:predict`, { method: 'POST', headers: { authorization: `Bearer ${aliceSecret}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[0.1, 0.2, 0.3, 0.4]] }) });
+    assert.equal(ok.status, 200, 'the key works before containment');
     gateway.keys.create({ principal: 'bob', team: 'comp-chem', role: 'standard', ttlMs: null, note: null });
 
     web = await createWebServer({ store, uiDir: UI, port: 0, gateway: createGatewayAdminClient(adminUrl, adminToken) });
@@ -185,6 +193,9 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.match(await page.textContent('#containment-status') ?? '', /revoked 1 key\(s\) of alice/);
     const alice = gateway.keys.list().find((k) => k.id === aliceKey)!;
     assert.ok(alice.revokedAt, "the attacker's key is revoked in the gateway");
+    const refused = await fetch(`${gatewayUrl}/v1/models/clf:predict`, { method: 'POST', headers: { authorization: `Bearer ${aliceSecret}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[0.1, 0.2, 0.3, 0.4]] }) });
+    assert.equal(refused.status, 401, 'the gateway refuses the revoked key');
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'MW_ERR_GW_KEY_REVOKED');
     assert.ok(gateway.keys.list().filter((k) => k.principal === 'bob').every((k) => !k.revokedAt), 'other keys untouched');
 
     await page.goto(`${url}/#/principals/alice`);
@@ -193,6 +204,7 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.screenshot({ path: join(SHOTS, 'principal.png'), fullPage: true });
     await page.goto(`${url}/#/gateway`);
     await page.waitForSelector('#gateway-keys');
+    assert.match((await page.textContent('#gateway-rejections')) ?? '', /MW_ERR_GW_KEY_REVOKED/, 'the refused request shows among the rejections');
     await page.screenshot({ path: join(SHOTS, 'gateway.png'), fullPage: true });
     assert.deepEqual(problems, []);
   });

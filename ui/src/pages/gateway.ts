@@ -2,18 +2,34 @@ import { api } from '../api.js';
 import { h, table } from '../dom.js';
 import type { Page } from '../app.js';
 
+type Row = Record<string, string | number>;
+interface GatewayView {
+  url: string;
+  keys: { keys?: Row[] } | Row[];
+  principals: { principals?: Record<string, unknown> } | unknown;
+  requests: Row[];
+  rejections: Row[];
+  budgets: Row[];
+  riskActions: Row[];
+}
+
+const s = (v: unknown): string => (v == null ? '-' : String(v));
+
 export const gatewayPage: Page = async (main) => {
-  const gw = await api<{ url: string; keys: unknown; principals: unknown }>('GET', '/gateway');
+  const gw = await api<GatewayView>('GET', '/gateway');
   main.append(h('h1', {}, 'Gateway'), h('p', { class: 'muted' }, `admin API ${gw.url}`));
-  const keys = (Array.isArray(gw.keys) ? gw.keys : ((gw.keys as { keys?: unknown[] }).keys ?? [])) as Array<Record<string, unknown>>;
+  const keys = Array.isArray(gw.keys) ? gw.keys : (gw.keys.keys ?? []);
   main.append(h('h2', {}, 'Keys'));
-  main.append(
-    table(
-      ['id', 'principal', 'team', 'role', 'created', 'expires', 'revoked'],
-      keys.map((k) => [String(k['id'] ?? ''), String(k['principal'] ?? ''), String(k['team'] ?? '-'), String(k['role'] ?? ''), String(k['createdAt'] ?? '-'), String(k['expiresAt'] ?? '-'), String(k['revokedAt'] ?? '-')]),
-      { id: 'gateway-keys' },
-    ),
-  );
+  main.append(table(['id', 'principal', 'team', 'role', 'created', 'expires', 'revoked'], keys.map((k) => [s(k['id']), s(k['principal']), s(k['team']), s(k['role']), s(k['createdAt']), s(k['expiresAt']), s(k['revokedAt'])]), { id: 'gateway-keys' }));
+  main.append(h('h2', {}, 'Budgets remaining'));
+  main.append(table(['principal', 'model', 'budget', 'remaining instances'], gw.budgets.map((b) => [s(b['principal']), s(b['model']), s(b['budget']), Number(b['value']).toLocaleString('en')]), { id: 'gateway-budgets' }));
+  main.append(h('h2', {}, 'Rejections'));
+  main.append(table(['reason', 'count'], gw.rejections.map((r) => [s(r['reason']), s(r['value'])]), { id: 'gateway-rejections' }));
+  main.append(h('h2', {}, 'Requests'));
+  main.append(table(['model', 'protocol', 'status', 'count'], gw.requests.map((r) => [s(r['model']), s(r['protocol']), s(r['status']), s(r['value'])])));
+  main.append(h('h2', {}, 'Risk and containment actions'));
+  main.append(table(['action', 'source', 'count'], gw.riskActions.map((r) => [s(r['action']), s(r['source']), s(r['value'])])));
+  const principals = (gw.principals as { principals?: Record<string, unknown> }).principals ?? gw.principals;
   main.append(h('h2', {}, 'Containment by principal'));
-  main.append(h('pre', { class: 'evidence' }, JSON.stringify(gw.principals, null, 2)));
+  main.append(h('pre', { class: 'evidence', id: 'gateway-containment' }, JSON.stringify(principals, null, 2)));
 };
