@@ -8,7 +8,8 @@
  * Same semantics as the journal store, including time: expiry of daily
  * budgets and GCRA use the `now` the gateway passes (its injected clock),
  * never the Redis server's clock, so replicas and tests agree. Keys also get
- * a Redis TTL past their expiry so forgotten counters do not accumulate.
+ * a Redis TTL past their expiry (relative, so clock skew between gateway and
+ * Redis does not matter) so forgotten counters do not accumulate.
  * Durability is Redis's own (AOF with `appendfsync everysec` or `always`;
  * docs/gateway.md). Every key an operation touches is passed in KEYS, as Redis
  * requires; a Redis Cluster needs the keys of one request in one slot, so
@@ -37,7 +38,7 @@ for i, k in ipairs(KEYS) do
   redis.call('HINCRBY', k, 'n', amount)
   if x ~= '' then
     redis.call('HSET', k, 'x', x)
-    redis.call('PEXPIREAT', k, tonumber(x) + grace)
+    redis.call('PEXPIRE', k, math.max(1, math.ceil(tonumber(x) - now)) + grace)
   end
 end
 return {1}
