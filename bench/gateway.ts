@@ -21,6 +21,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createGateway, tokenSha256 } from '../src/gateway/index.js';
@@ -175,7 +176,15 @@ function nginxPath(): string | null {
 
 async function startNginx(bin: string, upstream: string, dir: string): Promise<{ origin: string; proc: ChildProcess }> {
   const u = new URL(upstream);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // A port the OS just handed out: a random one could belong to another listener, which would then be measured.
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
   const conf = `
 worker_processes 1;
 daemon off;
@@ -202,6 +211,7 @@ http {
   writeFileSync(file, conf);
   const proc = spawn(bin, ['-c', file, '-p', dir], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
+  if (proc.exitCode !== null) throw new Error(`nginx exited with ${proc.exitCode} (see its error log in ${dir})`);
   return { origin: `http://127.0.0.1:${port}`, proc };
 }
 
