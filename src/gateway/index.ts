@@ -117,7 +117,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         await counters.ready?.();
       } catch (e) {
         // Fail open serves unbudgeted until the store is back; fail closed refuses to start without it.
-        if (config.counters.on_unavailable === 'fail_closed') throw new MwError('MW_ERR_GW_COUNTERS_UNAVAILABLE', (e as Error).message);
+        if (config.counters.on_unavailable === 'fail_closed') {
+          await counters.close().catch(() => undefined);
+          throw new MwError('MW_ERR_GW_COUNTERS_UNAVAILABLE', (e as Error).message);
+        }
       }
       await server.listen({ host: config.listen.host, port: config.listen.port });
       await admin.listen({ host: config.admin.host, port: config.admin.port });

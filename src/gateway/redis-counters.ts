@@ -131,7 +131,8 @@ export class RedisCounterStore implements CounterStore {
       return await fn();
     } catch (e) {
       // The URL may carry a password: only the error's own message, never the options.
-      throw new CountersUnavailableError(`redis counter store: ${what} failed: ${(e as Error).message || this.lastError?.message || 'unknown error'}`, { cause: e });
+      const last = this.lastError ? ` (last connection error: ${this.lastError.message})` : '';
+      throw new CountersUnavailableError(`redis counter store: ${what} failed: ${(e as Error).message || 'unknown error'}${last}`, { cause: e });
     }
   }
 
@@ -176,6 +177,8 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async close(): Promise<void> {
+    // QUIT waits for a connection; without one, stop reconnecting at once.
+    if (this.redis.status !== 'ready') return this.redis.disconnect();
     try {
       await this.redis.quit();
     } catch {
