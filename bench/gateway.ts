@@ -18,9 +18,10 @@
  *   node dist/bench/gateway.js [seconds=5] [concurrency=32]
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createGateway, tokenSha256 } from '../src/gateway/index.js';
@@ -168,13 +169,22 @@ function nginxPath(): string | null {
   try {
     return execFileSync('which', ['nginx'], { encoding: 'utf8' }).trim() || null;
   } catch {
-    return null;
+    // Debian installs it in /usr/sbin, which a non-root PATH often lacks.
+    return existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null;
   }
 }
 
 async function startNginx(bin: string, upstream: string, dir: string): Promise<{ origin: string; proc: ChildProcess }> {
   const u = new URL(upstream);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // A port the OS just handed out: a random one could belong to another listener, which would then be measured.
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
   const conf = `
 worker_processes 1;
 daemon off;
@@ -201,6 +211,7 @@ http {
   writeFileSync(file, conf);
   const proc = spawn(bin, ['-c', file, '-p', dir], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
+  if (proc.exitCode !== null) throw new Error(`nginx exited with ${proc.exitCode} (see its error log in ${dir})`);
   return { origin: `http://127.0.0.1:${port}`, proc };
 }
 
@@ -273,7 +284,7 @@ async function main(): Promise<void> {
     const bMax = await closedLoop(bare.msg['url']!, path, plain, SECONDS);
     console.log(row('bare fastify+undici proxy, max', bMax, 'reference: same stack, no policy'));
     const nMax = ngx ? await closedLoop(ngx.origin, path, plain, SECONDS) : null;
-    console.log(row('nginx proxy_pass + limit_req, max', nMax, nginx ? '' : 'nginx is not installed (which nginx): row skipped'));
+    console.log(row('nginx proxy_pass + limit_req, max', nMax, nginx ? '' : 'nginx is not installed (bench/install-nginx.sh): row skipped'));
     const dRate = await openLoop(upstream, path, plain, SECONDS, RATE);
     console.log(row(`direct @ ${RATE} req/s`, dRate));
     const gRate = await openLoop(gateway, path, authed, SECONDS, RATE);
@@ -289,7 +300,7 @@ async function main(): Promise<void> {
     console.log(`added p99 over the bare proxy at ${RATE} req/s: ${(gRate.p99 - bRate.p99).toFixed(3)} ms`);
     console.log(`added p99 at ${RATE} req/s: ${added.toFixed(3)} ms (floor < 2 ms: ${added < 2 ? 'met' : 'NOT met'})`);
     if (nMax) console.log(`gateway / nginx throughput: ${(gMax.rps / nMax.rps).toFixed(2)} (floor >= 0.50: ${gMax.rps / nMax.rps >= 0.5 ? 'met' : 'NOT met'})`);
-    else console.log('gateway / nginx throughput: n/a (nginx not installed; install it from Debian to get this row)');
+    else console.log('gateway / nginx throughput: n/a (nginx not installed; bench/install-nginx.sh installs it from Debian)');
   } finally {
     // Wait for the children to exit: the gateway flushes its journal and audit into `dir` on SIGTERM.
     await Promise.all(kids.map((k) => (k.exitCode !== null ? Promise.resolve() : new Promise((r) => k.once('exit', r).kill('SIGTERM')))));

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { detectorById } from '../detect/registry.js';
 import { MwError } from '../errors/index.js';
+import { RISK_ACTIONS } from './risk.js';
 
 export const PROTOCOLS = ['kserve-v1', 'oip-v2', 'seldon-v1', 'openai'] as const;
 export type GatewayProtocol = (typeof PROTOCOLS)[number];
@@ -92,6 +94,28 @@ const roleSchema = z
   })
   .strict();
 
+const riskAction = z.enum(RISK_ACTIONS);
+
+const inlineDefenceSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Detector ids (docs/detect.md); default every registered detector that reads inference events. */
+    detectors: z.array(z.string().min(1)).min(1).optional(),
+    /** Option overrides per detector id, validated by that detector's schema. */
+    detector_options: z.record(z.string().min(1), z.unknown()).default({}),
+    /** Containment action for an alert of each severity. */
+    actions: z
+      .object({ low: riskAction.default('none'), medium: riskAction.default('degrade'), high: riskAction.default('step_up'), critical: riskAction.default('block') })
+      .strict()
+      .default({ low: 'none', medium: 'degrade', high: 'step_up', critical: 'block' }),
+    /** How long an automatic action lasts; none = until an admin lifts it. */
+    action_duration_seconds: z.number().int().positive().optional(),
+    /** Request rate a `throttle` action leaves the principal. */
+    throttle_requests_per_second: z.number().positive().default(1),
+  })
+  .strict();
+export type InlineDefenceConfig = z.infer<typeof inlineDefenceSchema>;
+
 export const configSchema = z
   .object({
     listen: hostPort(8080).default({ host: '127.0.0.1', port: 8080 }),
@@ -120,12 +144,25 @@ export const configSchema = z
       .default({ max_body_bytes: 1_048_576, client_timeout_ms: 10_000, upstream_timeout_ms: 30_000, upstream_connect_timeout_ms: 2_000, upstream_connections: 64 }),
     counters: z
       .object({
+        /** `journal`: local durable files in data_dir (one gateway process); `redis`: shared by replicas. */
+        store: z.enum(['journal', 'redis']).default('journal'),
         on_unavailable: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
         /** Journal writes reach the OS before the request is forwarded; fsync runs at most this often. */
         fsync_interval_ms: z.number().int().min(0).default(50),
+        redis: z
+          .object({
+            /** redis://[user:password@]host:port/db; prefer the MIRRORWATCH_REDIS_URL environment variable for a password. */
+            url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+            /** Prefix of every key the gateway writes (several gateways can share one Redis). */
+            key_prefix: z.string().min(1).default('mirrorwatch:gw:'),
+            /** A command not answered within this is a store failure (fail_closed / fail_open). */
+            command_timeout_ms: z.number().int().positive().default(1000),
+          })
+          .strict()
+          .default({ key_prefix: 'mirrorwatch:gw:', command_timeout_ms: 1000 }),
       })
       .strict()
-      .default({ on_unavailable: 'fail_closed', fsync_interval_ms: 50 }),
+      .default({ store: 'journal', on_unavailable: 'fail_closed', fsync_interval_ms: 50, redis: { key_prefix: 'mirrorwatch:gw:', command_timeout_ms: 1000 } }),
     audit: z
       .object({
         /** Inference audit lines (the `gateway-audit` log source); none = kept in memory only. */
@@ -144,6 +181,8 @@ export const configSchema = z
     degrade_policy: z.string().min(1),
     rate_limits: z.array(rateLimitSchema).default([]),
     budgets: z.array(budgetSchema).default([]),
+    /** Inline extraction defence: the detection engine's detectors on the live request stream. */
+    inline_defence: inlineDefenceSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -172,6 +211,24 @@ export const configSchema = z
       });
     checkRefs(c.rate_limits, 'rate_limits');
     checkRefs(c.budgets, 'budgets');
+    const inline = c.inline_defence;
+    inline?.detectors?.forEach((id, i) => {
+      const det = detectorById(id);
+      if (!det) ctx.addIssue({ code: 'custom', path: ['inline_defence', 'detectors', i], message: `unknown detector "${id}"` });
+      else if (!det.accepts.includes('inference')) ctx.addIssue({ code: 'custom', path: ['inline_defence', 'detectors', i], message: `detector "${id}" does not read inference events` });
+    });
+    for (const [id, opts] of Object.entries(inline?.detector_options ?? {})) {
+      const det = detectorById(id);
+      if (!det) {
+        ctx.addIssue({ code: 'custom', path: ['inline_defence', 'detector_options', id], message: `unknown detector "${id}"` });
+        continue;
+      }
+      const r = det.options.safeParse(opts);
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: ['inline_defence', 'detector_options', id, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: i.message });
+    }
+    if (c.counters.store === 'redis' && !c.counters.redis.url && !process.env['MIRRORWATCH_REDIS_URL']) {
+      ctx.addIssue({ code: 'custom', path: ['counters', 'redis', 'url'], message: 'counters.store is redis: give counters.redis.url or set MIRRORWATCH_REDIS_URL' });
+    }
     const loopback = c.admin.host === '127.0.0.1' || c.admin.host === '::1' || c.admin.host === 'localhost';
     if (!loopback && !c.admin.allow_remote) {
       ctx.addIssue({ code: 'custom', path: ['admin', 'host'], message: 'the admin API binds to loopback unless admin.allow_remote is true' });

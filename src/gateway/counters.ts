@@ -56,6 +56,8 @@ export interface CounterStore {
   get(key: string): Promise<number>;
   /** GCRA across all items: consumes from all or from none. */
   rate(items: readonly RateItem[], now: number): Promise<RateResult>;
+  /** Resolves once the store can serve (a remote store's connection); the gateway awaits it at start. */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 

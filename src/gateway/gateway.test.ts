@@ -35,7 +35,7 @@ async function call(base: string, path: string, opts: { method?: 'GET' | 'POST';
   return { status: r.statusCode, headers: r.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
 }
 
-/** Headers the official `openai` npm client (v4/v5) sends; the dependency is not installed yet. */
+/** Headers the official `openai` npm client sends (the client itself: openai-client.test.ts). */
 function openAiHeaders(): Record<string, string> {
   return {
     accept: 'application/json',

@@ -310,6 +310,16 @@ function hardenOpenAi(o: Record<string, unknown>, p: OutputPolicy, remove: Reado
       if (!d || typeof d !== 'object') return false;
       const e = (d as Record<string, unknown>)['embedding'];
       if (Array.isArray(e) && p.round_decimals !== null) (d as Record<string, unknown>)['embedding'] = e.map((x) => (typeof x === 'number' ? roundTo(x, p.round_decimals!) : x));
+      // `encoding_format: base64` (the official client's default): little-endian float32s; unrounded they would bypass the policy.
+      if (typeof e === 'string' && p.round_decimals !== null) {
+        const raw = Buffer.from(e, 'base64');
+        if (raw.length % 4 !== 0) return false;
+        const v = new Float32Array(raw.length / 4);
+        for (let i = 0; i < v.length; i++) v[i] = roundTo(raw.readFloatLE(i * 4), p.round_decimals);
+        const out = Buffer.alloc(raw.length);
+        v.forEach((x, i) => out.writeFloatLE(x, i * 4));
+        (d as Record<string, unknown>)['embedding'] = out.toString('base64');
+      }
     }
     return true;
   }

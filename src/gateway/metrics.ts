@@ -58,12 +58,13 @@ export class GatewayMetrics {
   readonly rejections = new Family('mirrorwatch_gateway_rejections_total', 'Requests refused by the gateway, by reason (error code)', 'counter');
   readonly actions = new Family('mirrorwatch_gateway_risk_actions_total', 'Risk and admin containment actions', 'counter');
   readonly budgetRemaining = new Family('mirrorwatch_gateway_budget_remaining', 'Instances left in a budget after the last reservation', 'gauge');
+  readonly detectorAlerts = new Family('mirrorwatch_gateway_detector_alerts_total', 'Alerts raised by the inline detectors, by detector and severity', 'counter');
   readonly auditDropped = new Family('mirrorwatch_gateway_audit_dropped_total', 'Audit lines the disk refused', 'counter');
   readonly upstreamLatency = new Histogram('mirrorwatch_gateway_upstream_latency_seconds', 'Upstream response time (headers received)');
 
   render(): string {
     const out: string[] = [];
-    for (const f of [this.requests, this.instances, this.rejections, this.actions, this.budgetRemaining, this.auditDropped]) {
+    for (const f of [this.requests, this.instances, this.rejections, this.actions, this.detectorAlerts, this.budgetRemaining, this.auditDropped]) {
       out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
       for (const { labels, v } of f.values.values()) out.push(`${f.name}${labelText(labels)} ${v}`);
     }

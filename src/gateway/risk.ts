@@ -28,6 +28,8 @@ export interface RiskDecision {
   durationMs?: number;
   /** For `throttle`: the request rate allowed to the principal. */
   requestsPerSecond?: number;
+  /** Written into the action line (e.g. the detector alerts behind the decision). */
+  details?: Record<string, unknown>;
 }
 
 export interface RiskContext {
@@ -52,11 +54,13 @@ const SEVERITY: Record<RiskAction, number> = { none: 0, degrade: 1, throttle: 2,
 export function combineDecisions(ds: readonly RiskDecision[]): RiskDecision {
   let best: RiskDecision = NO_RISK;
   const reasons: string[] = [];
+  let details: Record<string, unknown> | undefined;
   for (const d of ds) {
     reasons.push(...d.reasons);
+    if (d.details) details = { ...details, ...d.details };
     if (SEVERITY[d.action] > SEVERITY[best.action]) best = d;
   }
-  return { ...best, reasons };
+  return { ...best, reasons, ...(details ? { details } : {}) };
 }
 
 export interface PrincipalState {

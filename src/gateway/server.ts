@@ -206,7 +206,7 @@ export function buildServer(d: ServerDeps): FastifyInstance {
 
   const recordAction = (principal: string, decision: RiskDecision, details: Record<string, unknown>): void => {
     d.metrics.actions.add({ action: decision.action, source: 'risk' });
-    d.audit.write({ schema: AUDIT_SCHEMA, kind: 'gateway_action', time: new Date(d.now()).toISOString(), principal, action: decision.action, source: 'risk', reasons: decision.reasons, details });
+    d.audit.write({ schema: AUDIT_SCHEMA, kind: 'gateway_action', time: new Date(d.now()).toISOString(), principal, action: decision.action, source: 'risk', reasons: decision.reasons, details: { ...decision.details, ...details } });
     log.warn({ principal, action: decision.action, reasons: decision.reasons }, 'risk action');
   };
 
@@ -328,10 +328,9 @@ export function buildServer(d: ServerDeps): FastifyInstance {
               recordAction(principal, decision, details);
               break;
             case 'degrade':
-              if (policyName !== config.degrade_policy) {
-                d.containment.setOutputPolicy(principal, config.degrade_policy, decision.reasons.join('; '), decision.durationMs);
-                recordAction(principal, decision, details);
-              }
+              if (policyName !== config.degrade_policy) d.containment.setOutputPolicy(principal, config.degrade_policy, decision.reasons.join('; '), decision.durationMs);
+              // A level-triggered hook repeats itself every request; a new alert (details) is news even when already degraded.
+              if (policyName !== config.degrade_policy || decision.details) recordAction(principal, decision, details);
               policyName = config.degrade_policy;
               policy = config.output_policies[policyName]!;
               break;

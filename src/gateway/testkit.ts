@@ -122,7 +122,7 @@ function generate(prompt: string, n: number, topN: number): Gen {
   return { tokens };
 }
 
-function embed(text: string): number[] {
+export function embed(text: string): number[] {
   const v = new Array<number>(8).fill(0);
   for (const w of text.split(/\s+/).filter(Boolean)) {
     const h = createHash('sha256').update(w).digest();
@@ -224,7 +224,10 @@ export async function startModelServer(models: Models = trainModels()): Promise<
     if (url === '/v1/embeddings') {
       const input = json['input'];
       const list = Array.isArray(input) ? input : [input];
-      return send(res, 200, { object: 'list', model: json['model'], data: list.map((t, i) => ({ object: 'embedding', index: i, embedding: embed(String(t)) })), usage: { prompt_tokens: 1, total_tokens: 1 } });
+      // As OpenAI does: `encoding_format: base64` sends little-endian float32s (the openai client's default).
+      const b64 = json['encoding_format'] === 'base64';
+      const enc = (v: number[]): number[] | string => (b64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+      return send(res, 200, { object: 'list', model: json['model'], data: list.map((t, i) => ({ object: 'embedding', index: i, embedding: enc(embed(String(t))) })), usage: { prompt_tokens: 1, total_tokens: 1 } });
     }
     if (url === '/v1/chat/completions' || url === '/v1/completions') {
       const chat = url === '/v1/chat/completions';

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { createChem } from '../../chem/index.js';
+import { buildContext } from '../../detect/types.js';
 import { configJsonSchema, createGateway, loadConfig, tokenSha256 } from '../../gateway/index.js';
 import { printJson } from '../shared.js';
 
@@ -29,9 +30,12 @@ export function register(program: Command): void {
       if (opts.check) return void process.stdout.write(`${opts.config}: ok (${config.models.length} models, ${Object.keys(config.roles).length} roles)\n`);
       // RDKit canonical SMILES make molecule fingerprints in audit events match the other sources'.
       const chem = await createChem();
-      const gw = createGateway({ config, canonicalSmiles: (s) => chem.canonical(s), logLevel: opts.logLevel });
+      // The same fingerprints the chemistry-aware detectors (prada) get in `mirrorwatch detect`.
+      const detectionContext = buildContext({ fingerprint: (s) => chem.fingerprint(s) });
+      const gw = createGateway({ config, canonicalSmiles: (s) => chem.canonical(s), detectionContext, logLevel: opts.logLevel });
       const { url, adminUrl } = await gw.start();
-      process.stderr.write(`mirrorwatch gateway: serving on ${url}, admin on ${adminUrl}\n`);
+      const inline = gw.detection ? `, inline detectors: ${config.inline_defence?.detectors?.join(', ') ?? 'all that read inference events'}` : '';
+      process.stderr.write(`mirrorwatch gateway: serving on ${url}, admin on ${adminUrl}, counters: ${config.counters.store}${inline}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
