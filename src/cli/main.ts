@@ -12,6 +12,7 @@ import { register as registerScan } from './commands/scan.js';
 import { register as registerGateway } from './commands/gateway.js';
 import { register as registerKeys } from './commands/keys.js';
 import { register as registerSimulate } from './commands/simulate.js';
+import { register as registerIncident } from './commands/incident.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDetect(program);
   registerGateway(program);
   registerKeys(program);
+  registerIncident(program);
   return program;
 }
 
