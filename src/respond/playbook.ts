@@ -128,14 +128,14 @@ export function parsePlaybook(text: string, file: string): { playbook: Playbook 
   const problems: PlaybookProblem[] = doc.errors.map((e) => at(e.pos[0], e.message.split('\n')[0] ?? e.message));
   if (problems.length) return { playbook: null, problems };
   // The deepest node the path reaches: a missing key is reported where its parent is.
-  const posOf = (path: readonly PropertyKey[]): number => {
+  const posOf = (path: readonly PropertyKey[], atKey = false): number => {
     let node: unknown = doc.contents;
     let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
     for (const k of path) {
       let next: unknown;
       if (isMap(node)) {
         const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value) === String(k));
-        next = pair?.value ?? (pair?.key as unknown);
+        next = atKey && k === path[path.length - 1] ? pair?.key : (pair?.value ?? (pair?.key as unknown));
       } else if (isSeq(node) && typeof k === 'number') next = node.items[k];
       const range = (next as YamlNode | undefined)?.range;
       if (!range) break;
@@ -149,8 +149,9 @@ export function parsePlaybook(text: string, file: string): { playbook: Playbook 
     for (const i of parsed.error.issues) {
       const path = i.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       const where = path.length ? path.join('.') : 'playbook';
-      const keys = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
-      problems.push(at(posOf(path), `${where}: ${i.message}${keys}`));
+      // One problem per unknown key, reported at the key itself.
+      if (i.code === 'unrecognized_keys') for (const k of i.keys) problems.push(at(posOf([...path, k], true), `${where}: unknown key "${k}"`));
+      else problems.push(at(posOf(path), `${where}: ${i.message}`));
     }
     return { playbook: null, problems: sortProblems(problems) };
   }

@@ -48,7 +48,7 @@ export function stixBundle(incident: Incident, iocs: Iocs, extra: { decision?: s
 
   const person = sdo('identity', `principal:${principal}`, { name: principal, identity_class: 'individual', description: 'Principal named by the incident' });
   objects.push(person);
-  const accounts: StixObject[] = [principal, ...iocs.accessKeys, ...iocs.apiKeyIds].map((u, i) => {
+  const accounts: StixObject[] = [...new Set([principal, ...iocs.accessKeys, ...iocs.apiKeyIds])].map((u, i) => {
     const account_type = i === 0 ? 'ldap' : undefined;
     const idProps = { ...(account_type ? { account_type } : {}), user_id: u };
     return { type: 'user-account', spec_version: '2.1', id: scoId('user-account', idProps), user_id: u, ...(account_type ? { account_type, account_login: u } : { display_name: `credential of ${principal}` }) };
