@@ -82,7 +82,7 @@ export function createGatewayConnector(o: GatewayConnectorOptions): Connector {
       const principals = ctx.incident.principals;
       const params = ctx.step.params;
       const duration = typeof params['duration'] === 'string' ? { duration: params['duration'] } : {};
-      let planned: PlannedCall[] = [];
+      let planned: PlannedCall[];
       const calls: PlannedCall[] = [];
       try {
         switch (ctx.step.action) {
@@ -237,6 +237,8 @@ export function createStorageConnector(): Connector {
     name: 'storage',
     async execute(ctx) {
       const out = storagePolicies(ctx);
+      // Nothing to lock is not a success: the responder must learn where the models live.
+      if (ctx.step.action === 'deny_policy' && !out.prefixes.length) return { ok: false, manual: true, calls: [], output: out, error: 'no storage location is known for the incident\'s models or reads: load the model inventory (mirrorwatch reference) and run the step again' };
       return { ok: true, manual: true, calls: [], output: out, error: null };
     },
   };

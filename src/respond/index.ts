@@ -45,7 +45,7 @@ export interface Responder extends Runner {
   readonly playbooks: readonly LoadedPlaybook[];
   readonly evidence: EvidenceLog;
   stix(incidentId: string): Promise<ReturnType<typeof stixBundle>>;
-  report(incidentId: string, outDir: string, options?: { pdf?: boolean }): Promise<string[]>;
+  report(incidentId: string, outDir: string, options?: { pdf?: boolean; onWarning?: (message: string) => void }): Promise<string[]>;
 }
 
 export function createResponder(o: ResponderOptions): Responder {

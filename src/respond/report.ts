@@ -120,7 +120,7 @@ ${body}
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 /** Writes report.md and report.html (and report.pdf when Chromium is installed); returns the files written. */
-export async function writeReport(input: ReportInput, outDir: string, options: { pdf?: boolean } = {}): Promise<string[]> {
+export async function writeReport(input: ReportInput, outDir: string, options: { pdf?: boolean; onWarning?: (message: string) => void } = {}): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const doc = reportBlocks(input);
   const base = `incident-${input.incident.id}`;
@@ -130,18 +130,23 @@ export async function writeReport(input: ReportInput, outDir: string, options: {
   await writeFile(md, renderMarkdown(doc));
   await writeFile(html, htmlText);
   const files = [md, html];
-  const exe = process.env['MIRRORWATCH_CHROMIUM'] ?? CHROMIUM.find((p) => existsSync(p));
+  const exe = [process.env['MIRRORWATCH_CHROMIUM'], ...CHROMIUM].find((p): p is string => !!p && existsSync(p));
   if (options.pdf !== false && exe) {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: exe });
     try {
-      const page = await browser.newPage();
-      await page.setContent(htmlText, { waitUntil: 'load' });
-      const pdf = join(outDir, `${base}.pdf`);
-      await page.pdf({ path: pdf, format: 'A4', printBackground: true });
-      files.push(pdf);
-    } finally {
-      await browser.close();
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: exe });
+      try {
+        const page = await browser.newPage();
+        await page.setContent(htmlText, { waitUntil: 'load' });
+        const pdf = join(outDir, `${base}.pdf`);
+        await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+        files.push(pdf);
+      } finally {
+        await browser.close();
+      }
+    } catch (e) {
+      // The PDF is a convenience: Markdown and HTML are written, the reason is reported.
+      options.onWarning?.(`no PDF: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   return files;

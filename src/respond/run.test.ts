@@ -1,52 +1,10 @@
 /** Decision matrix cases of issue 8, escalation, SLA clocks in event time, failed and dry-run actions. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Incident, Vector } from '../correlate/index.js';
-import { makeAlert, type Alert } from '../detect/alert.js';
-import type { TechniqueId } from '../detect/techniques.js';
 import { MwError } from '../errors/index.js';
-import type { Store } from '../store/index.js';
 import { withMemoryStore } from '../test-support/index.js';
-import { sha256Hex } from '../util/hash.js';
 import { clockStatus, createResponder } from './index.js';
-import { defaultPlaybooksDir } from './playbook.js';
-
-const T0 = Date.parse('2026-03-02T09:00:00.000Z');
-const MIN = 60_000;
-const DETECTOR_OF: Record<Vector, string> = { extraction_via_api: 'query-volume', weight_theft: 'registry-theft', insider_copy: 'split-exfil', training_data_exfiltration: 'query-volume', side_channel: 'query-volume' };
-const TECH: TechniqueId = 'AML.T0024.002' as TechniqueId;
-
-async function seedIncident(store: Store, principal: string, vectors: Vector[], classification = 'TRADE_SECRET'): Promise<Incident> {
-  const alerts: Alert[] = vectors.map((v, i) =>
-    makeAlert({ detector: DETECTOR_OF[v], severity: 'high', principal, models: ['binding-affinity-predictor'], atMs: T0 + i * MIN, windowStartMs: T0 - 86_400_000, windowEndMs: T0, techniques: [TECH], observed: 9000, baseline: 300, threshold: 1000, evidence: [sha256Hex(`${principal}${v}`).slice(0, 32)], explanation: `${principal} did ${v} in the test`, key: v }),
-  );
-  await store.putAlerts(alerts);
-  const incident: Incident = {
-    id: sha256Hex(`incident ${principal}`).slice(0, 24),
-    principals: [principal],
-    opened_at: new Date(T0).toISOString(),
-    updated_at: new Date(T0 + (vectors.length - 1) * MIN).toISOString(),
-    severity: 'critical',
-    risk: 90,
-    phases: [],
-    vectors,
-    models: [{ name: 'binding-affinity-predictor', classification, estimated_value: 45_000_000, team: 'comp-chem' }],
-    alerts: alerts.map((a) => a.id),
-    timeline: alerts.map((a) => ({ at: a.at, alert: a.id, detector: a.detector, severity: a.severity, explanation: a.explanation })),
-  };
-  await store.putIncidents([incident]);
-  return incident;
-}
-
-/** A copy of the shipped playbook with text replaced, in a temp folder. */
-function customPlaybooks(edit: (text: string) => string): { dir: string; done: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'mw-pb-'));
-  writeFileSync(join(dir, 'model-theft.yaml'), edit(readFileSync(join(defaultPlaybooksDir(), 'model-theft.yaml'), 'utf8')));
-  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
-}
+import { customPlaybooks, MIN, seedIncident, T0 } from './testkit.js';
 
 describe('decision matrix (issue 8 cases)', () => {
   it('suspicious extraction without artifact theft: rate-limit, preserve evidence, investigate within 15 minutes', async () => {

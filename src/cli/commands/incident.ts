@@ -126,8 +126,9 @@ export function register(program: Command): void {
         if (o.json) return printJson(res);
         if (!res.created) out(`playbook already running on ${id}`);
         printRun(res.run, clockOf(o.at)());
-        for (const a of res.actions) out(`${a.dry_run ? 'would run' : a.ok ? 'ran' : 'FAILED'} ${a.step}${a.error ? `: ${a.error}` : ''}`);
-        if (res.actions.some((a) => !a.ok)) process.exitCode = 1;
+        for (const a of res.actions) out(`${a.dry_run ? (a.ok ? 'would run' : 'would FAIL') : a.ok ? 'ran' : 'FAILED'} ${a.step}${a.error ? `: ${a.error}` : ''}`);
+        // Failed automatic steps are recorded and retried with `incident act`; the exit code tells scripts.
+        if (res.actions.some((a) => !a.ok && !a.dry_run)) process.exitCode = 1;
       });
     },
   );
@@ -211,7 +212,7 @@ export function register(program: Command): void {
   common(inc.command('report').argument('<id>').option('--out <dir>', 'output folder', '.').option('--no-pdf', 'skip the PDF even when Chromium is installed').description('Write the incident report: Markdown, self-contained HTML, PDF where Chromium is present')).action(
     async (id: string, o: Common & { out: string; pdf?: boolean }) => {
       await withResponder(o, async (r) => {
-        for (const f of await r.report(id, o.out, { pdf: o.pdf !== false })) out(f);
+        for (const f of await r.report(id, o.out, { pdf: o.pdf !== false, onWarning: (m) => process.stderr.write(`mirrorwatch: ${m}\n`) })) out(f);
       });
     },
   );
