@@ -39,6 +39,10 @@ describe('mirrorwatch incident / evidence', () => {
       const run = mw('incident', 'run', inc.id, '--at', '2026-03-02T09:04:00Z');
       assert.equal(run.status, 1);
       assert.match(run.stdout, /FAILED throttle: the gateway connector is not configured/);
+      assert.match(mw('incident', 'run', '--all').stdout, /every incident already has a playbook run/);
+      const fwd = join(dir, 'fwd.jsonl');
+      assert.match(mw('incident', 'forward', '--jsonl', fwd).stdout, /: 2 sent/, 'one alert and one incident');
+      assert.match(mw('incident', 'forward', '--jsonl', fwd).stdout, /: 0 sent/, 'each record once per sink');
       const act = mw('incident', 'act', inc.id, 'lock_storage', '--at', '2026-03-02T09:05:00Z');
       assert.equal(act.status, 0, act.stderr);
       assert.match(act.stdout, /--- mw-deny-mallory-[0-9a-f]{8}-s3-models\.json\n/);

@@ -119,19 +119,34 @@ export function register(program: Command): void {
     });
   });
 
-  common(inc.command('run').argument('<id>').option('--dry-run', 'show the decision and what would run, change nothing').description('Instantiate the playbook on an incident: decide, start SLA clocks, fill triage, run automatic steps')).action(
-    async (id: string, o: Common & { dryRun?: boolean }) => {
-      await withResponder(o, async (r) => {
-        const res = await r.instantiate(id, { dryRun: !!o.dryRun, actor: o.actor! });
-        if (o.json) return printJson(res);
-        if (!res.created) out(`playbook already running on ${id}`);
-        printRun(res.run, clockOf(o.at)());
-        for (const a of res.actions) out(`${a.dry_run ? (a.ok ? 'would run' : 'would FAIL') : a.ok ? 'ran' : 'FAILED'} ${a.step}${a.error ? `: ${a.error}` : ''}`);
+  common(
+    inc
+      .command('run')
+      .argument('[id]')
+      .option('--all', 'every incident that has no run yet (after each detect run, from a scheduler)')
+      .option('--dry-run', 'show the decision and what would run, change nothing'),
+  )
+    .description('Instantiate the playbook on an incident: decide, start SLA clocks, fill triage, run automatic steps')
+    .action(async (id: string | undefined, o: Common & { dryRun?: boolean; all?: boolean }) => {
+      if (!id === !o.all) throw new MwError('MW_ERR_USAGE', 'give an incident id or --all');
+      await withResponder(o, async (r, store) => {
+        const ids = id ? [id] : (await store.listIncidents({ limit: 100_000 })).rows.map((i) => i.id);
+        const results = [];
+        for (const x of ids) {
+          if (o.all && (await getRun(store, x))) continue;
+          results.push(await r.instantiate(x, { dryRun: !!o.dryRun, actor: o.actor! }));
+        }
+        if (o.json) return printJson(id ? results[0] : results);
+        for (const res of results) {
+          if (!res.created) out(`playbook already running on ${res.run.incident}`);
+          printRun(res.run, clockOf(o.at)());
+          for (const a of res.actions) out(`${a.dry_run ? (a.ok ? 'would run' : 'would FAIL') : a.ok ? 'ran' : 'FAILED'} ${a.step}${a.error ? `: ${a.error}` : ''}`);
+        }
+        if (o.all && !results.length) out('every incident already has a playbook run');
         // Failed automatic steps are recorded and retried with `incident act`; the exit code tells scripts.
-        if (res.actions.some((a) => !a.ok && !a.dry_run)) process.exitCode = 1;
+        if (results.some((res) => res.actions.some((a) => !a.ok && !a.dry_run))) process.exitCode = 1;
       });
-    },
-  );
+    });
 
   common(
     inc
