@@ -20,8 +20,6 @@ describe('mirrorwatch incident / evidence', () => {
       const db = join(dir, 'mw.duckdb');
       const store = await openStore({ path: db });
       const inc = await seedIncident(store, 'mallory', ['extraction_via_api']);
-      const entry = { name: 'binding-affinity-predictor', team: 'comp-chem', classification: 'TRADE_SECRET' as const, estimatedValue: 45e6, artifactLocation: 's3://models/binding-affinity-predictor/', architecture: null, latestVersion: '3', tags: {} };
-      await store.putReference('models', 'default', [{ kind: 'models', entry }], 'models.json');
       await store.close();
       const mw = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--db', db, '--actor', 'alice-ir'], { encoding: 'utf8' });
 
