@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { Incident } from '../correlate/index.js';
 import type { Iocs } from './collect.js';
-import { storagePolicies, shellQuote } from './connectors.js';
+import { createStorageConnector, storagePolicies, shellQuote } from './connectors.js';
 import { flatIocs, iocsCsv, stixBundle, uuidv5 } from './stix.js';
 import { checkStixBundle } from './stix-check.js';
 
@@ -85,5 +85,12 @@ describe('IoC export', () => {
     assert.equal(shellQuote("o'brien"), `'o'\\''brien'`);
     const exp = storagePolicies({ incident, step: { ...step, action: 'disable_export' }, iocs, models, reason: 'r', dryRun: false });
     assert.ok(exp.commands[0]!.includes('NO_PERMISSIONS') && exp.commands[0]!.includes('binding-affinity-predictor'));
+  });
+
+  it('refuses to report a storage lock when no location is known', async () => {
+    const step = { id: 'lock_storage', name: 'lock', connector: 'storage' as const, action: 'deny_policy', params: {}, mode: 'manual' as const };
+    const r = await createStorageConnector().execute({ incident, step, iocs: { ...iocs, objects: [] }, models: [], reason: 'r', dryRun: false });
+    assert.equal(r.ok, false);
+    assert.match(r.error!, /model inventory/);
   });
 });
