@@ -14,6 +14,7 @@ import { register as registerKeys } from './commands/keys.js';
 import { register as registerSimulate } from './commands/simulate.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUsers } from './commands/users.js';
+import { register as registerIncident } from './commands/incident.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerServe(program);
   registerUsers(program);
+  registerIncident(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ import { SCAN_ERRORS } from './scan.js';
 import { GATEWAY_ERRORS } from './gateway.js';
 import { SIGMA_ERRORS } from './sigma.js';
 import { WEB_ERRORS } from './web.js';
+import { RESPOND_ERRORS } from './respond.js';
 
 export interface ErrorDef {
   status: number;
@@ -23,6 +24,7 @@ export const ERRORS = {
   ...GATEWAY_ERRORS,
   ...SIGMA_ERRORS,
   ...WEB_ERRORS,
+  ...RESPOND_ERRORS,
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
