@@ -12,7 +12,7 @@ export const EVIDENCE_COLLECTION = 'respond-evidence';
 const HEAD_COLLECTION = 'respond-evidence-head';
 const GENESIS = '0'.repeat(64);
 
-export type EvidenceKind = 'incident' | 'alert' | 'run' | 'action' | 'note' | 'decision' | 'confirm' | 'close' | 'reopen' | 'hold_event' | 'forward';
+export type EvidenceKind = 'incident' | 'alert' | 'run' | 'action' | 'note' | 'decision' | 'confirm' | 'close' | 'reopen' | 'hold_event' | 'forward' | 'audit';
 
 export interface EvidenceEntry {
   seq: number;

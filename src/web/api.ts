@@ -12,6 +12,8 @@ import type { Store } from '../store/index.js';
 import type { Chem } from '../chem/index.js';
 import { chemistryView } from './chemistry.js';
 import type { GatewayAdminClient } from './gateway-client.js';
+import type { Responder } from '../respond/index.js';
+import { clockStatus, CONFIRMABLE_FACTS, renderMarkdown, reportBlocks, flatIocs, getRun } from '../respond/index.js';
 import { eventPage, overview, principalView, redactAlert, redactIncident, visibleEvent } from './queries.js';
 import type { Identity, Role, UserStore } from './users.js';
 import { ROLES } from './users.js';
@@ -22,6 +24,8 @@ export interface ApiContext {
   users: UserStore;
   sessions: SessionStore;
   gateway: GatewayAdminClient | null;
+  /** The response playbook runner (containment through the gateway when configured). */
+  responder(): Responder;
   /** RDKit, loaded on first use (about a second). */
   chem(): Promise<Chem>;
   /** Appends a state change to the evidence/audit log. */
@@ -109,7 +113,10 @@ export const ROUTES: ApiRoute[] = [
       const incident = await ctx.store.getIncident(params['id'] as string);
       if (!incident) throw new MwError('MW_ERR_WEB_NOT_FOUND', `no incident ${String(params['id'])}`);
       const alerts = (await ctx.store.listAlerts({ ids: incident.alerts, limit: 1000 })).rows.map((a) => redactAlert(a, who));
-      const notes = (await ctx.store.listDocuments<{ at: string; by: string; text: string }>('web-notes', { prefix: `${incident.id}/` })).map((d) => d.body);
+      // Notes live in the evidence log (hash-chained), whether written here, by `incident note` or by the playbook run.
+      const notes = (await ctx.responder().evidence.entries({ incident: incident.id }))
+        .filter((e) => e.kind === 'note')
+        .map((e) => ({ at: e.at, by: e.actor, text: String((e.body as { text?: unknown }).text ?? '') }));
       return { incident: redactIncident(incident, who), alerts, notes };
     },
   },
@@ -125,11 +132,120 @@ export const ROUTES: ApiRoute[] = [
     async handler({ who, params, body }, ctx) {
       const id = params['id'] as string;
       if (!(await ctx.store.getIncident(id))) throw new MwError('MW_ERR_WEB_NOT_FOUND', `no incident ${id}`);
-      const at = new Date().toISOString();
-      const note = { at, by: who.username, text: body['text'] as string };
-      await ctx.store.putDocument('web-notes', `${id}/${at}/${who.username}`, note);
-      await ctx.audit(who, 'incident.note', id, { length: note.text.length });
-      return note;
+      const text = body['text'] as string;
+      const run = await getRun(ctx.store, id);
+      // With a playbook run the runner records the note (it also lands in the run's report); otherwise straight into the evidence log.
+      if (run) await ctx.responder().note(id, text, who.username);
+      else await ctx.responder().evidence.append({ kind: 'note', incident: id, actor: who.username, body: { text } });
+      const entries = (await ctx.responder().evidence.entries({ incident: id })).filter((e) => e.kind === 'note');
+      const last = entries[entries.length - 1]!;
+      return { at: last.at, by: last.actor, text };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/incidents/{id}/playbook',
+    summary: 'The incident\'s playbook run: decision, owner, SLA clocks, triage, steps, actions (null before it is instantiated)',
+    tag: 'response',
+    role: 'viewer',
+    params: id24,
+    returns: '{ run, clocks } or { run: null }',
+    async handler({ params }, ctx) {
+      const id = params['id'] as string;
+      if (!(await ctx.store.getIncident(id))) throw new MwError('MW_ERR_WEB_NOT_FOUND', `no incident ${id}`);
+      const run = await getRun(ctx.store, id);
+      // SLA clocks run in wall-clock time once a responder works the incident live.
+      return run ? { run, clocks: run.clocks.map((c) => clockStatus(c, Date.now())) } : { run: null, clocks: [] };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{id}/playbook',
+    summary: 'Instantiate the playbook on the incident (decision matrix, SLA clocks, triage, IoCs); idempotent',
+    tag: 'response',
+    role: 'analyst',
+    params: id24,
+    body: z.object({ dryRun: z.boolean().default(false) }),
+    returns: '{ run, created, actions }',
+    async handler({ who, params, body }, ctx) {
+      const r = await ctx.responder().instantiate(params['id'] as string, { dryRun: body['dryRun'] as boolean, actor: who.username });
+      await ctx.audit(who, 'playbook.instantiate', params['id'] as string, { dryRun: body['dryRun'], created: r.created });
+      return r;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{id}/playbook/steps/{step}',
+    summary: 'Run a containment step of the playbook (through the gateway, or record a manual step as done)',
+    tag: 'response',
+    role: 'responder',
+    params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'a 24-hex id'), step: z.string().regex(/^[a-z0-9_-]{1,64}$/) }),
+    body: z.object({ dryRun: z.boolean().default(false), markDone: z.boolean().default(false), reason: z.string().max(1000).optional() }),
+    returns: '{ run, action }',
+    async handler({ who, params, body }, ctx) {
+      const r = await ctx.responder().act(params['id'] as string, params['step'] as string, {
+        actor: who.username,
+        dryRun: body['dryRun'] as boolean,
+        markDone: body['markDone'] as boolean,
+        ...(body['reason'] ? { reason: body['reason'] as string } : {}),
+      });
+      return r;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{id}/playbook/confirm',
+    summary: 'Confirm or deny a fact only a responder can establish (insider confirmed, legal impact, competitor involved)',
+    tag: 'response',
+    role: 'responder',
+    params: id24,
+    body: z.object({ fact: z.enum(CONFIRMABLE_FACTS as unknown as [string, ...string[]]), value: z.boolean() }),
+    returns: 'the run',
+    async handler({ who, params, body }, ctx) {
+      return ctx.responder().confirm(params['id'] as string, body['fact'] as (typeof CONFIRMABLE_FACTS)[number], body['value'] as boolean, who.username);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/incidents/{id}/iocs',
+    summary: 'Indicators of compromise collected for the incident',
+    tag: 'response',
+    role: 'analyst',
+    params: id24,
+    returns: '{ iocs, flat }',
+    async handler({ params }, ctx) {
+      const c = await ctx.responder().collect(params['id'] as string);
+      return { iocs: c.iocs, flat: flatIocs(c.iocs) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/incidents/{id}/stix',
+    summary: 'The incident and its IoCs as a STIX 2.1 bundle',
+    tag: 'response',
+    role: 'analyst',
+    params: id24,
+    returns: 'a STIX 2.1 bundle',
+    handler: ({ params }, ctx) => ctx.responder().stix(params['id'] as string),
+  },
+  {
+    method: 'GET',
+    path: '/incidents/{id}/report',
+    summary: 'The incident report (Markdown)',
+    tag: 'response',
+    role: 'analyst',
+    params: id24,
+    returns: '{ markdown }',
+    async handler({ params }, ctx) {
+      const id = params['id'] as string;
+      const responder = ctx.responder();
+      const incident = await ctx.store.getIncident(id);
+      if (!incident) throw new MwError('MW_ERR_WEB_NOT_FOUND', `no incident ${id}`);
+      const run = (await getRun(ctx.store, id)) ?? (await responder.instantiate(id, { dryRun: true })).run;
+      const pb = responder.playbooks.find((p) => p.playbook.id === run.playbook.id) ?? responder.playbooks[0]!;
+      const c = await responder.collect(id);
+      const v = await responder.evidence.verify();
+      return { markdown: renderMarkdown(reportBlocks({ incident, run, playbook: pb.playbook, iocs: c.iocs, evidence: { entries: v.entries, head: v.head, ok: v.ok }, now: Date.now() })) };
     },
   },
   {
@@ -307,13 +423,18 @@ export const ROUTES: ApiRoute[] = [
   {
     method: 'GET',
     path: '/audit',
-    summary: 'The dashboard audit log: every state change, who, what, when',
+    summary: 'The dashboard audit log (from the hash-chained evidence log): every state change, who, what, when',
     tag: 'admin',
     role: 'admin',
     query: z.object({ ...page }),
     returns: 'audit entries, oldest first',
     async handler({ query }, ctx) {
-      return (await ctx.store.listDocuments('web-audit', { limit: query['limit'] as number, offset: query['offset'] as number })).map((d) => d.body);
+      const all = (await ctx.responder().evidence.entries()).filter((e) => e.kind === 'audit');
+      const offset = query['offset'] as number;
+      return all.slice(offset, offset + (query['limit'] as number)).map((e) => {
+        const b = e.body as { action: string; target: string; via: string; details: unknown };
+        return { at: e.at, user: e.actor, ...b, seq: e.seq };
+      });
     },
   },
   {

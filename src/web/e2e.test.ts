@@ -118,7 +118,7 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(ok.status, 200, 'the key works before containment');
     gateway.keys.create({ principal: 'bob', team: 'comp-chem', role: 'standard', ttlMs: null, note: null });
 
-    web = await createWebServer({ store, uiDir: UI, port: 0, gateway: createGatewayAdminClient(adminUrl, adminToken) });
+    web = await createWebServer({ store, uiDir: UI, port: 0, gateway: createGatewayAdminClient(adminUrl, adminToken), respond: { gateway: { adminUrl, token: adminToken } } });
     url = await web.start();
     await web.users.add({ username: 'rita', password: PW, role: 'responder' });
     await web.users.add({ username: 'vera', password: PW, role: 'viewer' });
@@ -187,10 +187,17 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.ok(timelineRows >= 2, 'the timeline lists the alerts');
     await page.screenshot({ path: join(SHOTS, 'incident.png'), fullPage: true });
 
-    await page.click('text=Revoke all gateway keys of alice');
-    // Locator waits, not waitForFunction: the page's CSP forbids the eval that the latter uses.
-    await page.locator('#containment-status', { hasText: /revoked \d+ key/ }).waitFor();
-    assert.match(await page.textContent('#containment-status') ?? '', /revoked 1 key\(s\) of alice/);
+    // The response playbook: start it, read the decision and clocks, run the key revocation step.
+    // (Locator waits, not waitForFunction: the page's CSP forbids the eval that the latter uses.)
+    await page.click('#start-playbook');
+    await page.waitForSelector('#decision');
+    assert.match((await page.textContent('#decision')) ?? '', /contain immediately/i, 'artifact theft selects immediate containment');
+    assert.match((await page.textContent('#clocks')) ?? '', /15 min/);
+    assert.ok((await page.$$eval('#triage tbody tr', (rows) => rows.length)) >= 6, 'triage checks are pre-filled');
+    await page.click('#steps button[data-step="revoke_keys"]');
+    await page.locator('#actions tbody tr', { hasText: 'revoke_keys' }).waitFor();
+    assert.match((await page.textContent('#actions')) ?? '', /revoke_keys\s*rita\s*ok/);
+    await page.screenshot({ path: join(SHOTS, 'playbook.png'), fullPage: true });
     const alice = gateway.keys.list().find((k) => k.id === aliceKey)!;
     assert.ok(alice.revokedAt, "the attacker's key is revoked in the gateway");
     const refused = await fetch(`${gatewayUrl}/v1/models/clf:predict`, { method: 'POST', headers: { authorization: `Bearer ${aliceSecret}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[0.1, 0.2, 0.3, 0.4]] }) });

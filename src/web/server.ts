@@ -20,6 +20,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { ERRORS, MwError, type ErrorCode } from '../errors/index.js';
 import { createChem, type Chem } from '../chem/index.js';
+import { createEvidenceLog, createResponder, type Responder } from '../respond/index.js';
+import type { GatewayConnectorOptions } from '../respond/connectors.js';
 import type { Store } from '../store/index.js';
 import { repoRoot } from '../util/repo-root.js';
 import { openApiDocument, ROUTES, type ApiContext } from './api.js';
@@ -36,6 +38,8 @@ export interface WebServerOptions {
   /** Built dashboard (Vite output); default dist/web in the package. */
   uiDir?: string;
   gateway?: GatewayAdminClient | null;
+  /** Response playbooks: where they live and the gateway the containment steps call. */
+  respond?: { playbooksDir?: string; gateway?: GatewayConnectorOptions };
   sessions?: SessionStore;
   /** Signs the CSRF secret cookie; random per process by default. */
   cookieSecret?: string;
@@ -81,19 +85,25 @@ export async function createWebServer(options: WebServerOptions): Promise<WebSer
     ...(tls ? { https: tls } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
-  let auditSeq = 0;
   let chem: Promise<Chem> | null = null;
+  let responder: Responder | null = null;
+  // Every state change goes into the response evidence log (hash-chained), beside the playbook's own records.
+  const evidence = createEvidenceLog(store);
   const ctx: ApiContext = {
     store,
     users,
     sessions,
     gateway: options.gateway ?? null,
     chem: () => (chem ??= createChem()),
+    responder: () =>
+      (responder ??= createResponder({
+        store,
+        ...(options.respond?.playbooksDir ? { playbooksDir: options.respond.playbooksDir } : {}),
+        ...(options.respond?.gateway ? { gateway: options.respond.gateway } : {}),
+      })),
     async audit(who, action, target, details = {}) {
-      const at = new Date().toISOString();
-      // Ids sort in time order; the sequence separates changes within one millisecond.
-      const id = `${at}/${String(++auditSeq).padStart(6, '0')}`;
-      await store.putDocument('web-audit', id, { at, user: who.username, via: who.via, action, target, details });
+      const incident = /^[0-9a-f]{24}$/.test(target) ? target : null;
+      await evidence.append({ kind: 'audit', incident, actor: who.username, body: { action, target, via: who.via, details } });
     },
   };
 

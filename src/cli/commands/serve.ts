@@ -22,6 +22,7 @@ export interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   gatewayAdmin?: string;
+  playbooks?: string;
   logLevel?: string;
 }
 
@@ -33,14 +34,24 @@ export async function serve(opts: ServeOptions): Promise<void> {
     throw new MwError('MW_ERR_USAGE', `--host ${opts.host} would expose insider investigations beyond this machine; add --expose to mean it (and prefer --tls-cert/--tls-key)`);
   if ((opts.tlsCert == null) !== (opts.tlsKey == null)) throw new MwError('MW_ERR_USAGE', '--tls-cert and --tls-key go together');
   let gateway = null;
+  let respondGateway: { adminUrl: string; token: string } | undefined;
   if (opts.gatewayAdmin) {
     const token = process.env['MIRRORWATCH_GATEWAY_ADMIN_TOKEN'];
     if (!token) throw new MwError('MW_ERR_USAGE', '--gateway-admin needs the admin token in MIRRORWATCH_GATEWAY_ADMIN_TOKEN');
     gateway = createGatewayAdminClient(opts.gatewayAdmin, token);
+    respondGateway = { adminUrl: opts.gatewayAdmin, token };
   }
   const store = await openStore({ path: opts.db });
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
-  const web = await createWebServer({ store, host: opts.host, port, gateway, ...(tls ? { tls } : {}), logLevel: opts.logLevel ?? 'warn' });
+  const web = await createWebServer({
+    store,
+    host: opts.host,
+    port,
+    gateway,
+    respond: { ...(opts.playbooks ? { playbooksDir: opts.playbooks } : {}), ...(respondGateway ? { gateway: respondGateway } : {}) },
+    ...(tls ? { tls } : {}),
+    logLevel: opts.logLevel ?? 'warn',
+  });
   let firstRun: string | null = null;
   if ((await web.users.count()) === 0) {
     firstRun = generatedPassword();
@@ -71,6 +82,7 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'TLS certificate (PEM); session cookies are then Secure')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--gateway-admin <url>', 'gateway admin API for the Gateway page and containment (token in MIRRORWATCH_GATEWAY_ADMIN_TOKEN)')
+    .option('--playbooks <dir>', 'response playbooks folder (default: the shipped playbooks/)')
     .option('--log-level <level>', 'pino level (silent, error, warn, info, debug)', 'warn');
   addDbOption(cmd);
   cmd.action((opts: ServeOptions) => serve(opts));

@@ -2,6 +2,7 @@ import { api, ApiError } from '../api.js';
 import { timelineChart } from '../charts.js';
 import { badge, fmtTime, h, link, table } from '../dom.js';
 import type { Page } from '../app.js';
+import { playbookPanel } from './playbook.js';
 
 interface Alert {
   id: string;
@@ -57,6 +58,9 @@ export const incidentPage: Page = async (main, who, [id]) => {
       h('dd', {}, incident.vectors.join(', ') || '-'),
     ),
   );
+  const playbook = h('section', { id: 'playbook' });
+  main.append(playbook);
+  void playbookPanel(playbook, incident.id, who.role).catch((e: unknown) => playbook.append(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e))));
   main.append(h('h2', {}, 'Timeline (event time)'));
   const chart = h('div', { class: 'chart', id: 'timeline-chart' });
   main.append(chart);
