@@ -429,11 +429,12 @@ export const ROUTES: ApiRoute[] = [
     query: z.object({ ...page }),
     returns: 'audit entries, oldest first',
     async handler({ query }, ctx) {
-      const all = (await ctx.responder().evidence.entries()).filter((e) => e.kind === 'audit');
+      // Every entry of the evidence log is a state change: dashboard audits, notes, playbook runs and actions, CLI work.
+      const all = await ctx.responder().evidence.entries();
       const offset = query['offset'] as number;
       return all.slice(offset, offset + (query['limit'] as number)).map((e) => {
-        const b = e.body as { action: string; target: string; via: string; details: unknown };
-        return { at: e.at, user: e.actor, ...b, seq: e.seq };
+        const b = (e.kind === 'audit' ? e.body : {}) as { action?: string; target?: string; via?: string; details?: unknown };
+        return { seq: e.seq, at: e.at, user: e.actor, kind: e.kind, incident: e.incident, action: b.action ?? e.kind, target: b.target ?? e.incident, hash: e.hash };
       });
     },
   },

@@ -157,9 +157,12 @@ describe('web API', () => {
     assert.equal((await as('ann', 'GET', '/api/v1/users')).statusCode, 403);
     assert.equal((await as('ann', 'POST', '/api/v1/gateway/keys/k1/revoke', {})).statusCode, 403, 'containment needs responder');
     const audit = (await as('root', 'GET', '/api/v1/audit?limit=1000')).json() as Array<{ action: string; user: string }>;
-    assert.ok(audit.some((a) => a.action === 'incident.note' && a.user === 'ann'), 'state changes are audited');
+    assert.ok(audit.some((a) => a.action === 'note' && a.user === 'ann'), 'notes are in the evidence log');
+    assert.ok(audit.some((a) => a.action === 'auth.login' && a.user === 'vera'), 'logins are in the evidence log');
     const created = await as('root', 'POST', '/api/v1/users', { username: 'rita', password: PW, role: 'responder' });
     assert.equal(created.statusCode, 200, created.body);
+    const after = (await as('root', 'GET', '/api/v1/audit?limit=1000')).json() as Array<{ action: string; user: string; target: string }>;
+    assert.ok(after.some((a) => a.action === 'user.add' && a.user === 'root' && a.target === 'rita'), 'user changes are audited');
     assert.equal((await as('root', 'POST', '/api/v1/users', { username: 'rita', password: PW, role: 'responder' })).statusCode, 409);
     assert.equal((await as('root', 'POST', '/api/v1/users', { username: 'tim', password: 'short', role: 'viewer' })).statusCode, 400);
   });
