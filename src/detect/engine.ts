@@ -55,6 +55,35 @@ export interface EngineStats {
   state: Record<string, StateSize>;
 }
 
+/**
+ * Everything the engine needs to continue a stream later: the buffer of events
+ * not yet delivered, the watermark and last tick, departing-user windows, the
+ * ids of alerts already emitted, and each detector's own snapshot. JSON only
+ * (no Infinity: absent times are null).
+ */
+export interface EngineSnapshot {
+  version: 1;
+  maxSeen: number | null;
+  watermark: number | null;
+  lastTick: number | null;
+  /** Buffered events in delivery order. */
+  buffer: MwEvent[];
+  watch: Array<[string, WatchWindow]>;
+  deviating: string[];
+  emitted: string[];
+  detectors: Record<string, unknown>;
+}
+
+/** A detector whose instance cannot snapshot or restore its state: incremental runs are impossible. */
+export class SnapshotUnsupportedError extends Error {
+  constructor(readonly detector: string) {
+    super(
+      `detector ${detector} does not implement snapshot() and restore() (DetectorInstance in src/detect/types.ts, docs/detect.md#incremental-runs-and-snapshots)`,
+    );
+    this.name = 'SnapshotUnsupportedError';
+  }
+}
+
 export interface DetectionEngine {
   /** Adds events (any order within the lateness bound); returns the alerts they released. */
   push(events: Iterable<MwEvent>): Alert[];
@@ -65,6 +94,17 @@ export interface DetectionEngine {
   stats(): EngineStats;
   /** Departing-user watch windows seen so far, by principal. */
   watchWindows(): ReadonlyMap<string, WatchWindow>;
+  /**
+   * The state to continue from later (take it before `flush()` to keep the
+   * buffered tail open for events of the next run). Throws
+   * SnapshotUnsupportedError when a detector cannot snapshot.
+   */
+  snapshot(): EngineSnapshot;
+  /**
+   * Continues from a snapshot; only on a fresh engine (nothing pushed) with the
+   * same detectors, options and context.
+   */
+  restore(snapshot: EngineSnapshot): void;
 }
 
 interface Running {
@@ -99,6 +139,10 @@ class EventHeap {
       this.swap(i, p);
       i = p;
     }
+  }
+  /** Items in delivery order (a copy; the heap is unchanged). */
+  sorted(): Array<{ ms: number; e: MwEvent }> {
+    return [...this.items].sort((a, b) => a.ms - b.ms || (a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0));
   }
   peekMs(): number {
     return this.items[0]?.ms ?? Infinity;
@@ -255,5 +299,40 @@ export function createEngine(options: EngineOptions): DetectionEngine {
       };
     },
     watchWindows: () => watch,
+    snapshot() {
+      const detectors: Record<string, unknown> = {};
+      for (const r of running) {
+        if (typeof r.instance.snapshot !== 'function' || typeof r.instance.restore !== 'function') throw new SnapshotUnsupportedError(r.id);
+        detectors[r.id] = r.instance.snapshot();
+      }
+      const time = (x: number): number | null => (Number.isFinite(x) ? x : null);
+      return {
+        version: 1,
+        maxSeen: time(maxSeen),
+        watermark: time(watermark),
+        lastTick: time(lastTick),
+        buffer: heap.sorted().map((x) => x.e),
+        watch: [...watch].map(([p, w]) => [p, { ...w }]),
+        deviating: [...deviating],
+        emitted: [...emitted],
+        detectors,
+      };
+    },
+    restore(snap) {
+      if (received > 0 || heap.size > 0) throw new Error('restore() needs a fresh engine');
+      if (snap.version !== 1) throw new Error(`unknown engine snapshot version ${String(snap.version)}`);
+      for (const r of running) {
+        if (!(r.id in snap.detectors)) throw new Error(`the snapshot has no state for detector ${r.id}`);
+        if (typeof r.instance.restore !== 'function') throw new SnapshotUnsupportedError(r.id);
+        r.instance.restore(snap.detectors[r.id]);
+      }
+      maxSeen = snap.maxSeen ?? -Infinity;
+      watermark = snap.watermark ?? -Infinity;
+      lastTick = snap.lastTick ?? -Infinity;
+      for (const e of snap.buffer) heap.push(eventMs(e), e);
+      for (const [p, w] of snap.watch) watch.set(p, { ...w });
+      for (const p of snap.deviating) deviating.add(p);
+      for (const id of snap.emitted) emitted.add(id);
+    },
   };
 }

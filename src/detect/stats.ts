@@ -30,6 +30,12 @@ export function scaledMad(xs: readonly number[], med = median(xs)): number {
 export class Ring {
   private readonly buf: number[] = [];
   constructor(readonly capacity: number) {}
+  /** A ring holding `values` (the newest `capacity` of them), e.g. restored from a snapshot. */
+  static of(capacity: number, values: readonly number[]): Ring {
+    const r = new Ring(capacity);
+    for (const x of values) r.push(x);
+    return r;
+  }
   push(x: number): void {
     this.buf.push(x);
     if (this.buf.length > this.capacity) this.buf.shift();
