@@ -228,7 +228,7 @@ export function duckDbRecords(conn: DuckDBConnection, serial: Serial): RecordSto
         const out = new Map<string, Uint8Array | null>();
         const result = await conn.stream(`SELECT canonical, fp FROM fingerprints WHERE kind = ?`, [kind]);
         for await (const rows of result.yieldRows()) {
-          for (const row of rows) out.set(String(row[0]), row[1] instanceof DuckDBBlobValue ? row[1].bytes : null);
+          for (const row of rows) out.set(String(row[0]), row[1] instanceof DuckDBBlobValue ? new Uint8Array(row[1].bytes) : null);
         }
         return out;
       }),
