@@ -5,7 +5,9 @@ import type { MwEvent } from '../events/index.js';
 import { collect, withMemoryStore } from '../test-support/index.js';
 import type { Alert } from './alert.js';
 import { compareAlerts } from './alert.js';
-import { createEngine, SnapshotUnsupportedError } from './engine.js';
+import fc from 'fast-check';
+import { eventMs } from '../events/index.js';
+import { createEngine, SnapshotUnsupportedError, timeMs } from './engine.js';
 import type { EngineSnapshot } from './engine.js';
 import { createDetectionEngine, replayStore } from './index.js';
 import { queryVolume } from './query-volume/index.js';
@@ -150,5 +152,19 @@ describe('detection engine', () => {
     const legacy = { ...queryVolume, id: 'legacy', create: () => bare };
     const c = createEngine({ context: testContext(), detectors: [legacy] });
     assert.throws(() => c.snapshot(), (e: unknown) => e instanceof SnapshotUnsupportedError && /detector legacy does not implement snapshot\(\) and restore\(\)/.test(e.message));
+  });
+
+  it('reads event times exactly as eventMs does (fast path for ISO UTC, fallback for the rest)', () => {
+    const iso = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2199-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString());
+    const odd = fc.oneof(iso.map((t) => t.replace('.000Z', 'Z')), iso.map((t) => t.slice(0, 19) + '+02:00'), iso.map((t) => t.replace(/T(\d)/, 'T9$1').slice(0, 24)), fc.string());
+    fc.assert(
+      fc.property(fc.oneof(iso, odd), (time) => {
+        const a = timeMs({ time });
+        const b = eventMs({ time });
+        return Object.is(a, b);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(Number.isNaN(timeMs({ time: '2026-02-30T00:00:00Z' })) === Number.isNaN(eventMs({ time: '2026-02-30T00:00:00Z' })));
   });
 });
