@@ -154,8 +154,10 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
+let simulated = false;
 try {
   if (!given || !existsSync(join(dir, OUTPUT_FILES.platform))) {
+    simulated = true;
     process.stderr.write(`simulating seed ${seed}, ${days} days, --scale ${scale} into ${dir} ...\n`);
     const t0 = performance.now();
     const s = await simulate({ seed, out: dir, days, scale });
@@ -267,7 +269,7 @@ try {
   ];
   for (const r of rows) console.log(r.map((x, i) => (i === 0 ? String(x).padEnd(32) : String(x).padStart(16))).join(''));
   console.log(
-    `scenario: ${given ? `logs in --dir` : `seed ${seed}, ${days} days, --scale ${scale}`}; ${files.length} log files -> ${base.toLocaleString()} events, x ${tiles} tiles = ${events.toLocaleString()} events (each line parsed once, its tiles are copies)`,
+    `scenario: ${simulated ? `seed ${seed}, ${days} days, --scale ${scale}` : 'logs already in --dir'}; ${files.length} log files -> ${base.toLocaleString()} events, x ${tiles} tiles = ${events.toLocaleString()} events (each line parsed once, its tiles are copies)`,
   );
   console.log(`alerts ${alerts}, late ${st.late}; detectors ${DETECTORS.map((d) => d.id).join(', ')}`);
   console.log(`peak RSS ${mb(peakRss)}, peak heap ${mb(peakHeap)}${gc ? '' : ' (node --expose-gc adds heap after GC per checkpoint)'}`);
