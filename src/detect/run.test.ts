@@ -11,20 +11,11 @@ import { queryVolume } from './query-volume/index.js';
 import { DETECTORS } from './registry.js';
 import { detectStore, STATE_COLLECTION, STATE_ID } from './run.js';
 import type { DetectStoreOptions } from './run.js';
-import { DAY, T0, inference, jitter, model, person, syntheticStream } from './testkit.js';
+import { DAY, T0, inference, jitter, putTestOrg, syntheticStream } from './testkit.js';
 
 async function withOrgStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   return withMemoryStore(async (store) => {
-    const people = ['alice', 'bob', 'frank'].map((p) => person(p, 'comp-chem', p === 'bob' ? ['binding-affinity', 'predictive-safety'] : ['binding-affinity']));
-    people.push(...['carol', 'dave', 'erin'].map((p) => person(p, 'drug-discovery', ['kinase'])));
-    await store.putReference('directory', 'default', people.map((entry) => ({ kind: 'directory', entry })), 'directory.csv');
-    const models = [
-      model('binding-affinity-predictor', 'comp-chem', 'binding-affinity'),
-      model('toxicity-classifier', 'comp-chem', 'predictive-safety'),
-      model('kinase-selectivity', 'drug-discovery', 'kinase', 'CONFIDENTIAL', 2_000_000),
-      model('admet-predictor', 'comp-chem', 'admet-platform'),
-    ];
-    await store.putReference('models', 'default', models.map((entry) => ({ kind: 'models', entry })), 'models.json');
+    await putTestOrg(store);
     return fn(store);
   });
 }
