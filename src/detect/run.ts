@@ -22,8 +22,7 @@ import type { EngineOptions, EngineSnapshot, EngineStats } from './engine.js';
 import type { ContextOptions } from './index.js';
 import { contextFromStore, replayStore } from './index.js';
 import { DETECTORS } from './registry.js';
-import type { AnyDetector } from './types.js';
-import { buildContext } from './types.js';
+import type { AnyDetector, DetectionContext } from './types.js';
 
 /** Document collection and id of the saved detection state. */
 export const STATE_COLLECTION = 'detection-state';
@@ -91,9 +90,9 @@ export async function stateFingerprint(store: Store, o: DetectStoreOptions): Pro
 }
 
 /** Whether every detector can snapshot (else incremental runs are impossible); the offending id otherwise. */
-function unsnapshottable(detectors: readonly AnyDetector[]): string | null {
+function unsnapshottable(detectors: readonly AnyDetector[], context: DetectionContext): string | null {
   try {
-    createEngine({ context: buildContext({}), detectors }).snapshot();
+    createEngine({ context, detectors }).snapshot();
     return null;
   } catch (e) {
     if (e instanceof SnapshotUnsupportedError) return e.detector;
@@ -124,7 +123,7 @@ export async function detectStore(store: Store, options: DetectStoreOptions = {}
   const context = await contextFromStore(store, { ...options, chem });
   let incremental = options.incremental === true && !options.since;
   if (incremental) {
-    const bad = unsnapshottable(detectors);
+    const bad = unsnapshottable(detectors, context);
     if (bad) {
       options.onNotice?.(`detector ${bad} cannot save its state: every run is a full replay`);
       incremental = false;
