@@ -5,6 +5,9 @@ import { FINGERPRINT_KIND } from '../chem/index.js';
 import { eventSchema } from '../events/index.js';
 import { sharedChem, withMemoryStore } from '../test-support/index.js';
 import { contextFromStore, prefetchFingerprints } from './index.js';
+import { prada } from './prada/index.js';
+import { DETECTORS } from './registry.js';
+import { detectStore } from './run.js';
 import { T0, inference } from './testkit.js';
 
 describe('fingerprint cache', () => {
@@ -33,6 +36,18 @@ describe('fingerprint cache', () => {
       assert.deepEqual(ctx.fingerprint!('c1ccccc1'), chem.fingerprint('c1ccccc1'));
       assert.deepEqual(ctx.fingerprint!('CCN'), chem.fingerprint('CCN'), 'a molecule outside the store is computed on this thread');
       assert.equal((await contextFromStore(store)).fingerprint, undefined, 'no RDKit unless asked');
+    });
+  });
+
+  it('detectStore prefetches only when a selected detector needs fingerprints', async () => {
+    await withMemoryStore(async (store) => {
+      await store.append([inference('bob', T0, 2, 'm', ['CCO', 'c1ccccc1'])].map((e) => ({ event: eventSchema.parse(e), raw: '{}' })), []);
+      await detectStore(store, { detectors: DETECTORS.filter((d) => !d.needs?.includes('fingerprints')) });
+      assert.equal((await store.missingFingerprints(FINGERPRINT_KIND)).length, 2, 'no RDKit work for detectors that do not need it');
+      const seen: Array<{ computed: number }> = [];
+      await detectStore(store, { detectors: [prada], workers: 1, onFingerprintPrefetch: (p) => seen.push(p) });
+      assert.deepEqual(seen.map((p) => p.computed), [2]);
+      assert.deepEqual(await store.missingFingerprints(FINGERPRINT_KIND), []);
     });
   });
 });
