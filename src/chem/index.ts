@@ -36,6 +36,9 @@ export function loadRdkit(): Promise<RDKitModule> {
   return modulePromise;
 }
 
+/** The fingerprint the detectors use, as the cache in the store names it (Morgan radius 2 = ECFP4, 2048 bits). */
+export const FINGERPRINT_KIND = 'morgan-r2-2048';
+
 /** A SMILES longer than this is not a drug-like molecule; refusing it bounds RDKit's work on hostile input. */
 export const MAX_SMILES_LENGTH = 2000;
 

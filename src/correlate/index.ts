@@ -81,6 +81,16 @@ export interface Correlator {
   /** Adds alerts (any order within the batch); returns the incidents opened or changed. */
   add(alerts: readonly Alert[]): Incident[];
   incidents(): Incident[];
+  /** JSON state for incremental runs: alerts awaiting an incident, open incidents, ids seen. */
+  snapshot(): CorrelatorSnapshot;
+  /** Continues from a snapshot; only on a fresh correlator with the same options and context. */
+  restore(snapshot: CorrelatorSnapshot): void;
+}
+
+export interface CorrelatorSnapshot {
+  pending: Array<[string, Alert[]]>;
+  open: Array<[string, { incident: Incident; alerts: Alert[] }]>;
+  seen: string[];
 }
 
 /** Risk of a set of alerts: strongest alert per detector in full, repeats discounted, plus phase breadth. */
@@ -164,6 +174,17 @@ export function createCorrelator(ctx: DetectionContext, input: Partial<Correlato
         if (inc) changed.set(inc.id, inc);
       }
       return [...changed.values()];
+    },
+    snapshot: () => ({
+      pending: [...pending].map(([p, xs]) => [p, [...xs]]),
+      open: [...open].map(([p, x]) => [p, { incident: x.incident, alerts: [...x.alerts] }]),
+      seen: [...seen],
+    }),
+    restore(snap) {
+      if (seen.size > 0) throw new Error('restore() needs a fresh correlator');
+      for (const [p, xs] of snap.pending) pending.set(p, [...xs]);
+      for (const [p, x] of snap.open) open.set(p, { incident: x.incident, alerts: [...x.alerts] });
+      for (const id of snap.seen) seen.add(id);
     },
     incidents: () => [...open.values()].map((x) => x.incident).sort((a, b) => (a.opened_at < b.opened_at ? -1 : a.opened_at > b.opened_at ? 1 : a.id < b.id ? -1 : 1)),
   };

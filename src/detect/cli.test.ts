@@ -66,6 +66,11 @@ describe('mirrorwatch detect', () => {
       }
       const text = detect(db);
       assert.match(text.stdout, /events analysed, \d+ alerts?, 1 incident\n/);
+      assert.match(text.stdout, /^0 new events analysed/, 'a later run continues from the saved state');
+      assert.match(detect(db, '--full').stdout, /^\d+ events analysed, \d+ alerts?, 1 incident\n/);
+      const workers = detect(db, '--workers', '0');
+      assert.equal(workers.status, 2);
+      assert.match(workers.stderr, /--workers must be an integer/);
       const bad = detect(db, '--since', 'yesterday');
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /MW_ERR_USAGE/);

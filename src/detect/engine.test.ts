@@ -5,7 +5,10 @@ import type { MwEvent } from '../events/index.js';
 import { collect, withMemoryStore } from '../test-support/index.js';
 import type { Alert } from './alert.js';
 import { compareAlerts } from './alert.js';
-import { createEngine } from './engine.js';
+import fc from 'fast-check';
+import { eventMs } from '../events/index.js';
+import { createEngine, SnapshotUnsupportedError, timeMs } from './engine.js';
+import type { EngineSnapshot } from './engine.js';
 import { createDetectionEngine, replayStore } from './index.js';
 import { queryVolume } from './query-volume/index.js';
 import { DETECTORS } from './registry.js';
@@ -112,5 +115,56 @@ describe('detection engine', () => {
     assert.throws(() => createDetectionEngine({ context: testContext(), detectorOptions: { 'query-volume': { lookbackDays: 'x' } } }));
     const e = createDetectionEngine({ context: testContext() });
     assert.deepEqual(Object.keys(e.stats().state).sort(), DETECTORS.map((d) => d.id).sort());
+  });
+
+  it('continues from a snapshot with the whole detector set: buffer, watermark, watch windows and emitted ids survive', () => {
+    for (const seed of [4, 8, 15]) {
+      const events = syntheticStream({ days: 50, seed });
+      const batch = live(events, events.length);
+      const arrivals = jitter(events, 240_000, seed);
+      // Inside the resignation's watch window with a part of the attack released and a part buffered.
+      const cut = arrivals.findIndex((e) => Date.parse(e.time) >= T0 + 26 * DAY + 9 * 3_600_000 + 5500);
+      const a = createDetectionEngine({ context: testContext() });
+      const alerts: Alert[] = [];
+      for (const c of chunks(arrivals.slice(0, cut), 37)) alerts.push(...a.push(c));
+      const snap = JSON.parse(JSON.stringify(a.snapshot())) as EngineSnapshot;
+      assert.ok(snap.buffer.length > 0, 'the cut leaves events buffered');
+      assert.ok(snap.watch.some(([p]) => p === 'alice'), 'the watch window is kept');
+      assert.ok(snap.emitted.length > 0);
+      const b = createDetectionEngine({ context: testContext() });
+      b.restore(snap);
+      assert.equal(b.stats().watermark, a.stats().watermark);
+      for (const c of chunks(arrivals.slice(cut), 37, 9)) alerts.push(...b.push(c));
+      alerts.push(...b.flush());
+      assert.deepEqual(alerts.sort(compareAlerts), batch.alerts, `seed ${seed}`);
+    }
+  });
+
+  it('counts an event behind the restored watermark as late, and refuses a snapshot it cannot take', () => {
+    const a = createEngine({ context: testContext(), detectors: [queryVolume], allowedLatenessSeconds: 60 });
+    a.push([inference('bob', T0 + 10 * 3_600_000)]);
+    const b = createEngine({ context: testContext(), detectors: [queryVolume], allowedLatenessSeconds: 60 });
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())) as EngineSnapshot);
+    b.push([inference('bob', T0 + 9 * 3_600_000), inference('bob', T0 + 10 * 3_600_000 - 30_000)]);
+    assert.equal(b.stats().late, 1);
+    assert.throws(() => b.restore(a.snapshot()), /fresh engine/);
+    const { snapshot: _s, restore: _r, ...bare } = queryVolume.create(queryVolume.options.parse({}), testContext());
+    const legacy = { ...queryVolume, id: 'legacy', create: () => bare };
+    const c = createEngine({ context: testContext(), detectors: [legacy] });
+    assert.throws(() => c.snapshot(), (e: unknown) => e instanceof SnapshotUnsupportedError && /detector legacy does not implement snapshot\(\) and restore\(\)/.test(e.message));
+  });
+
+  it('reads event times exactly as eventMs does (fast path for ISO UTC, fallback for the rest)', () => {
+    const iso = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2199-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString());
+    const odd = fc.oneof(iso.map((t) => t.replace('.000Z', 'Z')), iso.map((t) => t.slice(0, 19) + '+02:00'), iso.map((t) => t.replace(/T(\d)/, 'T9$1').slice(0, 24)), fc.string());
+    fc.assert(
+      fc.property(fc.oneof(iso, odd), (time) => {
+        const a = timeMs({ time });
+        const b = eventMs({ time });
+        return Object.is(a, b);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(Number.isNaN(timeMs({ time: '2026-02-30T00:00:00Z' })) === Number.isNaN(eventMs({ time: '2026-02-30T00:00:00Z' })));
   });
 });

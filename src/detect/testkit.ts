@@ -16,6 +16,7 @@ import type {
 import { buildContext } from './types.js';
 import type { DetectionContext } from './types.js';
 import { mulberry32 } from '../util/prng.js';
+import type { Store } from '../store/index.js';
 
 let counter = 0;
 function nextId(): string {
@@ -129,9 +130,8 @@ export function hashedFingerprint(s: string): Uint8Array {
 }
 
 /** A small organisation: two teams, four models. */
-export function testContext(): DetectionContext {
-  return buildContext({
-    fingerprint: hashedFingerprint,
+export function testOrg(): { directory: DirectoryEntry[]; models: ModelEntry[] } {
+  return {
     directory: [
       person('alice', 'comp-chem', ['binding-affinity']),
       person('bob', 'comp-chem', ['binding-affinity', 'predictive-safety']),
@@ -146,7 +146,17 @@ export function testContext(): DetectionContext {
       model('kinase-selectivity', 'drug-discovery', 'kinase', 'CONFIDENTIAL', 2_000_000),
       model('admet-predictor', 'comp-chem', 'admet-platform'),
     ],
-  });
+  };
+}
+
+/** The test organisation as a store's reference data. */
+export async function putTestOrg(store: Pick<Store, 'putReference'>): Promise<void> {
+  await store.putReference('directory', 'default', testOrg().directory.map((entry) => ({ kind: 'directory', entry })), 'directory.csv');
+  await store.putReference('models', 'default', testOrg().models.map((entry) => ({ kind: 'models', entry })), 'models.json');
+}
+
+export function testContext(): DetectionContext {
+  return buildContext({ fingerprint: hashedFingerprint, ...testOrg() });
 }
 
 /** Deterministic PRNG (mulberry32) so synthetic streams are reproducible. */

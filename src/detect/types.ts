@@ -59,7 +59,24 @@ export interface DetectorInstance {
    */
   onWatermark(ms: number): Alert[];
   stateSize(): StateSize;
+  /**
+   * A JSON-serialisable copy of the whole state (no references into live
+   * state), no larger than the declared state bounds per principal. Optional
+   * in the type so that a detector written before incremental detection still
+   * compiles; the conformance test fails any registered detector without it.
+   */
+  snapshot?(): unknown;
+  /**
+   * Called once on a fresh instance (same options and context) before any
+   * event: continue exactly where the instance that took the snapshot was, so
+   * that snapshot, restore and the rest of the stream give the alerts of an
+   * uninterrupted run.
+   */
+  restore?(state: unknown): void;
 }
+
+/** Resources a detector needs in its context; `detectStore` loads only what the selected detectors name. */
+export type DetectorNeed = 'fingerprints';
 
 export interface Detector<O = unknown> {
   id: string;
@@ -75,6 +92,14 @@ export interface Detector<O = unknown> {
    * itself; the engine then does not raise its alerts' severity again.
    */
   departureAware?: boolean;
+  /** `fingerprints`: reads `ctx.fingerprint` (RDKit loaded and the fingerprint cache prefetched). */
+  needs?: readonly DetectorNeed[];
+  /**
+   * Bump when the meaning of the state or the logic changes in a way the
+   * source text of `create` does not show (saved snapshots are then replayed
+   * from scratch). Default 1.
+   */
+  version?: number;
   create(options: O, ctx: DetectionContext): DetectorInstance;
 }
 

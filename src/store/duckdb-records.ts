@@ -1,4 +1,5 @@
 /** DuckDB implementation of the record store (alerts, incidents, documents); see records.ts. */
+import { DuckDBBlobValue } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Alert } from '../detect/alert.js';
 import type { Incident } from '../correlate/index.js';
@@ -14,6 +15,9 @@ export const RECORD_DDL = [
   `CREATE TABLE IF NOT EXISTS documents (
      collection VARCHAR NOT NULL, id VARCHAR NOT NULL, body VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL,
      PRIMARY KEY (collection, id))`,
+  // Fingerprints are computed once per distinct molecule (RDKit costs ~0.3-0.6 ms each): keyed by the
+  // fingerprint kind (e.g. morgan-r2-2048) and canonical SMILES; fp NULL = RDKit cannot parse it.
+  `CREATE TABLE IF NOT EXISTS fingerprints (kind VARCHAR NOT NULL, canonical VARCHAR NOT NULL, fp BLOB, PRIMARY KEY (kind, canonical))`,
 ];
 
 type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -174,6 +178,59 @@ export function duckDbRecords(conn: DuckDBConnection, serial: Serial): RecordSto
           params,
         );
         return r.getRows().map((row) => ({ id: String(row[0]), body: JSON.parse(String(row[1])) as T, updatedAt: String(row[2]) }));
+      }),
+
+    missingFingerprints: (kind, extra = []) =>
+      serial(async () => {
+        await conn.run(`CREATE OR REPLACE TEMP TABLE fp_extra (canonical VARCHAR)`);
+        if (extra.length) {
+          const a = await conn.createAppender('fp_extra');
+          for (const s of extra) {
+            a.appendVarchar(s);
+            a.endRow();
+          }
+          a.closeSync();
+        }
+        const r = await conn.runAndReadAll(
+          `SELECT canonical FROM (
+             SELECT DISTINCT canonical_smiles AS canonical FROM inference_instances WHERE input_type = 'smiles' AND canonical_smiles IS NOT NULL
+             UNION SELECT canonical FROM fp_extra)
+           WHERE canonical NOT IN (SELECT canonical FROM fingerprints WHERE kind = ?)
+           ORDER BY canonical`,
+          [kind],
+        );
+        await conn.run(`DROP TABLE fp_extra`);
+        return r.getRows().map((row) => String(row[0]));
+      }),
+
+    putFingerprints: (kind, entries) =>
+      serial(async () => {
+        if (!entries.length) return;
+        await inTx(async () => {
+          // Staged and merged, so that a fingerprint cached meanwhile is replaced rather than a key violation.
+          await conn.run(`CREATE OR REPLACE TEMP TABLE fp_stage (kind VARCHAR, canonical VARCHAR, fp BLOB)`);
+          const a = await conn.createAppender('fp_stage');
+          for (const [smiles, fp] of entries) {
+            a.appendVarchar(kind);
+            a.appendVarchar(smiles);
+            if (fp) a.appendBlob(fp);
+            else a.appendNull();
+            a.endRow();
+          }
+          a.closeSync();
+          await conn.run(`INSERT OR REPLACE INTO fingerprints SELECT DISTINCT ON (canonical) kind, canonical, fp FROM fp_stage`);
+          await conn.run(`DROP TABLE fp_stage`);
+        });
+      }),
+
+    getFingerprints: (kind) =>
+      serial(async () => {
+        const out = new Map<string, Uint8Array | null>();
+        const result = await conn.stream(`SELECT canonical, fp FROM fingerprints WHERE kind = ?`, [kind]);
+        for await (const rows of result.yieldRows()) {
+          for (const row of rows) out.set(String(row[0]), row[1] instanceof DuckDBBlobValue ? new Uint8Array(row[1].bytes) : null);
+        }
+        return out;
       }),
 
     deleteDocument: (collection, id) =>

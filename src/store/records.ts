@@ -55,4 +55,13 @@ export interface RecordStore {
   /** Documents of a collection ordered by id; `prefix` restricts ids. */
   listDocuments<T = unknown>(collection: string, options?: { prefix?: string; limit?: number; offset?: number }): Promise<StoredDocument<T>[]>;
   deleteDocument(collection: string, id: string): Promise<boolean>;
+  /**
+   * Distinct canonical SMILES queried (inference instances) or given in
+   * `extra` that have no cached fingerprint of this kind yet, sorted.
+   */
+  missingFingerprints(kind: string, extra?: readonly string[]): Promise<string[]>;
+  /** Caches fingerprints by canonical SMILES; null records that RDKit cannot parse the molecule (so it is not retried). */
+  putFingerprints(kind: string, entries: ReadonlyArray<readonly [string, Uint8Array | null]>): Promise<void>;
+  /** Every cached fingerprint of this kind, by canonical SMILES. */
+  getFingerprints(kind: string): Promise<Map<string, Uint8Array | null>>;
 }

@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { MwError } from '../../errors/index.js';
 import { detectStore } from '../../detect/run.js';
@@ -9,17 +10,47 @@ export function register(program: Command): void {
     .command('detect')
     .description('Run the detectors over the stored events (event-time order) and correlate alerts into incidents')
     .option('--since <time>', 'only events at or after this event time (ISO 8601, UTC if no zone)')
+    .option('--full', 'replay every event instead of continuing from the saved detection state')
+    .option('--workers <n>', 'worker threads for fingerprints not yet cached (default: cores minus one)')
+    .option('--no-progress', 'no progress bar')
     .option('--json', 'print {"alerts":[...],"incidents":[...]} as JSON');
   addDbOption(cmd);
   cmd.addHelpText('after', '\nDetectors, options and techniques: docs/detect.md. Output fields: docs/cli.md.');
-  cmd.action(async (opts: { db: string; since?: string; json?: boolean }) => {
+  cmd.action(async (opts: { db: string; since?: string; json?: boolean; full?: boolean; workers?: string; progress?: boolean }) => {
     let since: string | undefined;
     if (opts.since != null) {
       since = toIsoUtc(opts.since) ?? toIsoUtc(`${opts.since}T00:00:00Z`) ?? undefined;
       if (!since) throw new MwError('MW_ERR_USAGE', `--since must be an ISO 8601 time or a date YYYY-MM-DD (got "${opts.since}")`);
     }
+    const workers = opts.workers != null ? Number(opts.workers) : undefined;
+    if (workers != null && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
+      throw new MwError('MW_ERR_USAGE', `--workers must be an integer from 1 to 64 (got "${opts.workers}")`);
+    }
+    const say = (m: string): void => void process.stderr.write(`mirrorwatch: ${m}\n`);
+    // A bar only where someone watches and the cold work is long (a few thousand molecules is seconds).
+    let bar: cliProgress.SingleBar | null = null;
+    const onFingerprintProgress = (done: number, total: number): void => {
+      if (!bar && process.stderr.isTTY && opts.progress !== false && total >= 5000) {
+        bar = new cliProgress.SingleBar(
+          { format: 'fingerprints |{bar}| {percentage}% {value}/{total} molecules | ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, 0);
+      }
+      bar?.update(done);
+      if (done >= total) bar?.stop();
+    };
     const run = await withStore(opts.db, async (store) => {
-      const r = await detectStore(store, since ? { since } : {});
+      const r = await detectStore(store, {
+        ...(since ? { since } : { incremental: true }),
+        ...(opts.full ? { full: true } : {}),
+        ...(workers ? { workers } : {}),
+        onFingerprintProgress,
+        onFingerprintPrefetch: (p) => {
+          if (p.computed > 0) say(`fingerprints: ${p.computed} computed and cached, ${p.cached} already cached`);
+        },
+        onNotice: say,
+      });
       // Kept in the store for the response playbook, the dashboard and later runs.
       await store.putAlerts(r.alerts);
       await store.putIncidents(r.incidents);
@@ -32,7 +63,9 @@ export function register(program: Command): void {
     }
     const s = run.stats;
     const n = (k: number, one: string, many: string): string => `${k} ${k === 1 ? one : many}`;
-    process.stdout.write(`${n(s.delivered, 'event', 'events')} analysed, ${n(run.alerts.length, 'alert', 'alerts')}, ${n(run.incidents.length, 'incident', 'incidents')}\n`);
+    // An incremental run counts the events new since the last run (it also re-reads the few buffered then).
+    const analysed = run.mode === 'incremental' ? n(s.received, 'new event', 'new events') : n(s.delivered, 'event', 'events');
+    process.stdout.write(`${analysed} analysed, ${n(run.alerts.length, 'alert', 'alerts')}, ${n(run.incidents.length, 'incident', 'incidents')}\n`);
     for (const a of run.alerts) {
       process.stdout.write(`${a.at}  ${a.severity.padEnd(8)} ${a.detector.padEnd(15)} ${a.principal.padEnd(20)} ${a.explanation}\n`);
     }

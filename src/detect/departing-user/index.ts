@@ -49,6 +49,10 @@ interface PrincipalState {
   watch: WatchWindow | undefined;
 }
 
+interface Snapshot {
+  states: Array<[string, { history: number[]; day: (Omit<Day, 'models'> & { models: string[] }) | null; watch: WatchWindow | null }]>;
+}
+
 const TECHNIQUES = ['AML.T0035', 'AML.T0048.004', 'T1078', 'T1213'] as const;
 
 function sensitive(e: MwEvent, ctx: DetectionContext): number {
@@ -143,6 +147,25 @@ export const departingUser: Detector<DepartingUserOptions> = {
         const r = closeDueDays(states, ms, close);
         nextClose = r.nextClose;
         return r.alerts;
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            {
+              history: [...s.history.values()],
+              day: s.day ? { startMs: s.day.startMs, actions: s.day.actions, models: [...s.day.models], evidence: [...s.day.evidence] } : null,
+              watch: s.watch ? { ...s.watch } : null,
+            },
+          ]),
+        };
+      },
+      restore(state) {
+        for (const [p, s] of (state as Snapshot).states) {
+          const day = s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined;
+          states.set(p, { history: Ring.of(o.lookbackDays, s.history), day, watch: s.watch ? { ...s.watch } : undefined });
+          if (day) nextClose = Math.min(nextClose, day.startMs + DAY_MS);
+        }
       },
       stateSize() {
         let max = 0;

@@ -86,6 +86,46 @@ interface Track {
   evidence: string[];
 }
 
+/**
+ * A fingerprint in a snapshot: its set bits as 3 hex digits each (Morgan
+ * fingerprints are sparse, ~40 of 2048 bits), or `b:` + base64 of the words
+ * when that is shorter.
+ */
+export function encodeFp(x: Fp): string {
+  let sparse = '';
+  for (let w = 0; w < x.words.length; w++) {
+    let v = x.words[w]!;
+    while (v !== 0) {
+      const low = v & -v;
+      sparse += ((w << 5) + 31 - Math.clz32(low)).toString(16).padStart(3, '0');
+      v ^= low;
+    }
+  }
+  const dense = 'b:' + Buffer.from(x.words.buffer, x.words.byteOffset, x.words.byteLength).toString('base64');
+  return x.words.length <= 128 && sparse.length <= dense.length ? `s${x.words.length}:${sparse}` : dense;
+}
+
+export function decodeFp(s: string): Fp {
+  let words: Uint32Array;
+  if (s.startsWith('b:')) {
+    const b = Buffer.from(s.slice(2), 'base64');
+    words = new Uint32Array(b.length >> 2);
+    for (let i = 0; i < words.length; i++) words[i] = b.readUInt32LE(i * 4);
+  } else {
+    const colon = s.indexOf(':');
+    words = new Uint32Array(Number(s.slice(1, colon)));
+    for (let i = colon + 1; i + 3 <= s.length; i += 3) {
+      const bit = parseInt(s.slice(i, i + 3), 16);
+      words[bit >> 5]! |= 1 << (bit & 31);
+    }
+  }
+  let bits = 0;
+  for (const w of words) bits += popcount32(w);
+  return { words, bits };
+}
+
+type TrackSnapshot = Omit<Track, 'growing' | 'distances'> & { growing: string[]; distances: number[] };
+
 const TECHNIQUES = ['AML.T0024.002', 'AML.T0005.001', 'AML.T0040', 'T1119'] as const;
 
 export const prada: Detector<PradaOptions> = {
@@ -94,6 +134,7 @@ export const prada: Detector<PradaOptions> = {
   accepts: ['inference'],
   options: pradaOptions,
   techniques: [...TECHNIQUES],
+  needs: ['fingerprints'],
   stateBounds: (o) => ({
     maxEntriesPerPrincipal: o.maxModelsPerPrincipal * (o.growingSetSize + o.maxDistances + MAX_EVIDENCE + 1),
     maxBytesPerPrincipal: o.maxModelsPerPrincipal * (o.growingSetSize * 300 + o.maxDistances * 8 + MAX_EVIDENCE * 48),
@@ -190,6 +231,22 @@ export const prada: Detector<PradaOptions> = {
       },
       onWatermark() {
         return [];
+      },
+      snapshot(): { states: Array<[string, TrackSnapshot[]]> } {
+        return {
+          states: [...states].map(([p, list]) => [
+            p,
+            list.map((t) => ({ ...t, growing: t.growing.map(encodeFp), distances: [...t.distances.values()], evidence: [...t.evidence] })),
+          ]),
+        };
+      },
+      restore(state) {
+        for (const [p, list] of (state as { states: Array<[string, TrackSnapshot[]]> }).states) {
+          states.set(
+            p,
+            list.map((t) => ({ ...t, growing: t.growing.map(decodeFp), distances: Ring.of(o.maxDistances, t.distances), evidence: [...t.evidence] })),
+          );
+        }
       },
       stateSize() {
         let max = 0;

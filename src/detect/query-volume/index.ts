@@ -58,6 +58,11 @@ interface PrincipalState {
   day: Day | undefined;
 }
 
+interface Snapshot {
+  states: Array<[string, { weekday: number[]; weekend: number[]; day: (Omit<Day, 'models'> & { models: string[] }) | null }]>;
+  teams: Array<[string, number[]]>;
+}
+
 function instancesOf(e: MwEvent): number {
   if (e.kind !== 'inference') return 0;
   return Math.max(e.batchSize, e.instances.length);
@@ -152,6 +157,28 @@ export const queryVolume: Detector<QueryVolumeOptions> = {
         const r = closeDueDays(states, ms, close);
         nextClose = r.nextClose;
         return r.alerts;
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            {
+              weekday: [...s.weekday.values()],
+              weekend: [...s.weekend.values()],
+              day: s.day ? { startMs: s.day.startMs, instances: s.day.instances, evidence: [...s.day.evidence], models: [...s.day.models] } : null,
+            },
+          ]),
+          teams: [...teams].map(([t, r]) => [t, [...r.values()]]),
+        };
+      },
+      restore(state) {
+        const snap = state as Snapshot;
+        for (const [p, s] of snap.states) {
+          const day = s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined;
+          states.set(p, { weekday: Ring.of(o.lookbackDays, s.weekday), weekend: Ring.of(o.lookbackDays, s.weekend), day });
+          if (day) nextClose = Math.min(nextClose, day.startMs + DAY_MS);
+        }
+        for (const [t, xs] of snap.teams) teams.set(t, Ring.of(o.teamHistoryDays, xs));
       },
       stateSize() {
         let max = 0;

@@ -53,6 +53,10 @@ interface PrincipalState {
   day: Day | undefined;
 }
 
+interface Snapshot {
+  states: Array<[string, { history: number[]; habit: number[]; day: (Omit<Day, 'targets'> & { targets: string[] }) | null }]>;
+}
+
 const TECHNIQUES = ['AML.T0007', 'T1213', 'T1078'] as const;
 const popcount = (x: number): number => (x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1);
 
@@ -145,6 +149,27 @@ export const recon: Detector<ReconOptions> = {
       },
       onWatermark() {
         return [];
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            {
+              history: [...s.history.values()],
+              habit: [...s.habit.values()],
+              day: s.day ? { ...s.day, targets: [...s.day.targets], evidence: [...s.day.evidence] } : null,
+            },
+          ]),
+        };
+      },
+      restore(state) {
+        for (const [p, s] of (state as Snapshot).states) {
+          states.set(p, {
+            history: Ring.of(o.lookbackDays, s.history),
+            habit: Ring.of(o.lookbackDays, s.habit),
+            day: s.day ? { ...s.day, targets: new Set(s.day.targets), evidence: [...s.day.evidence] } : undefined,
+          });
+        }
       },
       stateSize() {
         let max = 0;

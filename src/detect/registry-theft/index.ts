@@ -54,6 +54,11 @@ interface PrincipalState {
   notice: WatchWindow | undefined;
 }
 
+interface Snapshot {
+  states: Array<[string, { uris: PrincipalState['uris']; sessions: Session[]; notice: WatchWindow | null }]>;
+  nextSweep: number | null;
+}
+
 const TECHNIQUES = ['AML.T0048.004', 'AML.T0035', 'T1530', 'T1213'] as const;
 
 export const registryTheft: Detector<RegistryTheftOptions> = {
@@ -165,6 +170,22 @@ export const registryTheft: Detector<RegistryTheftOptions> = {
           if (s.uris.length && s.uris.some((u) => ms - u.ms > followMs + 6 * HOUR_MS)) s.uris = s.uris.filter((u) => ms - u.ms <= followMs + 6 * HOUR_MS);
         }
         return [];
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            { uris: s.uris.map((u) => ({ ...u })), sessions: s.sessions.map((x) => ({ ...x, evidence: [...x.evidence] })), notice: s.notice ? { ...s.notice } : null },
+          ]),
+          nextSweep: Number.isFinite(nextSweep) ? nextSweep : null,
+        };
+      },
+      restore(state) {
+        const snap = state as Snapshot;
+        for (const [p, s] of snap.states) {
+          states.set(p, { uris: s.uris.map((u) => ({ ...u })), sessions: s.sessions.map((x) => ({ ...x, evidence: [...x.evidence] })), notice: s.notice ? { ...s.notice } : undefined });
+        }
+        nextSweep = snap.nextSweep ?? -Infinity;
       },
       stateSize() {
         let max = 0;

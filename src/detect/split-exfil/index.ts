@@ -75,6 +75,10 @@ interface PrincipalState {
   pulls: Array<{ ms: number; bytes: number; model: string }>;
 }
 
+interface Snapshot {
+  states: Array<[string, { runs: Array<[string, Run]>; pulls: PrincipalState['pulls'] }]>;
+}
+
 const TECHNIQUES = ['AML.T0025', 'T1567', 'T1048', 'T1027', 'T1036.005'] as const;
 
 function sanctioned(e: UploadEvent, ctx: DetectionContext, extra: readonly string[]): boolean {
@@ -253,6 +257,19 @@ export const splitExfil: Detector<SplitExfilOptions> = {
       },
       onWatermark() {
         return [];
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            { runs: [...s.runs].map(([h, r]) => [h, { ...r, uploads: r.uploads.map((u) => ({ ...u })) }]), pulls: s.pulls.map((x) => ({ ...x })) },
+          ]),
+        };
+      },
+      restore(state) {
+        for (const [p, s] of (state as Snapshot).states) {
+          states.set(p, { runs: new Map(s.runs.map(([h, r]) => [h, { ...r, uploads: r.uploads.map((u) => ({ ...u })) }])), pulls: s.pulls.map((x) => ({ ...x })) });
+        }
       },
       stateSize() {
         let max = 0;
