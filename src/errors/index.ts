@@ -8,6 +8,7 @@ import { INGEST_ERRORS } from './ingest.js';
 import { SCAN_ERRORS } from './scan.js';
 import { GATEWAY_ERRORS } from './gateway.js';
 import { SIGMA_ERRORS } from './sigma.js';
+import { EVALUATE_ERRORS } from './evaluate.js';
 
 export interface ErrorDef {
   status: number;
@@ -21,6 +22,7 @@ export const ERRORS = {
   ...SCAN_ERRORS,
   ...GATEWAY_ERRORS,
   ...SIGMA_ERRORS,
+  ...EVALUATE_ERRORS,
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
