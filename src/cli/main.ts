@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { register as registerDetect } from './commands/detect.js';
 import { register as registerEvaluate } from './commands/evaluate.js';
+import { register as registerDemo } from './commands/demo.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerQuarantine } from './commands/quarantine.js';
 import { register as registerReference } from './commands/reference.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRules(program);
   registerDetect(program);
   registerEvaluate(program);
+  registerDemo(program);
   registerGateway(program);
   registerKeys(program);
   return program;
