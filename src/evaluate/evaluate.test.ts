@@ -55,7 +55,9 @@ test('per-phase time to detect: first attributed alert on the attacker or an acc
   // A detector the correlator does not know: attributed by its ATLAS technique.
   const membership = alert('membership-new', 'mallory', T0 + 210 * H, 'medium', ['AML.T0024.000', 'T1078']);
   const bobRecon = alert('recon', 'bob', T0 + 1 * H);
-  const e = evaluate(truth, { alerts: [theft, volumeLate, membership, recon, early, volumeByAccomplice, bobRecon], incidents: [incident('mallory', T0 + 130 * H, [theft])] });
+  // An accomplice's incident from before the attack is not the attacker's incident.
+  const accompliceBefore = incident('svc-batch', T0 - 10 * H, []);
+  const e = evaluate(truth, { alerts: [theft, volumeLate, membership, recon, early, volumeByAccomplice, bobRecon], incidents: [accompliceBefore, incident('mallory', T0 + 130 * H, [theft])] });
 
   const byId = Object.fromEntries(e.phases.map((p) => [p.id, p]));
   assert.equal(byId['recon']!.hours_to_detect, 3);

@@ -149,7 +149,10 @@ export function evaluate(
     };
   });
 
-  const mine = detections.incidents.filter((i) => i.principals.some((p) => actors.has(p))).sort((a, b) => (a.opened_at < b.opened_at ? -1 : 1));
+  // An accomplice's incident counts only once the attack has begun: before it, the key was still its owner's.
+  const mine = detections.incidents
+    .filter((i) => i.principals.includes(truth.attacker) || (i.opened_at >= firstAct && i.principals.some((p) => actors.has(p))))
+    .sort((a, b) => (a.opened_at < b.opened_at ? -1 : 1));
   const inc = mine[0];
   const incident = inc
     ? (() => {
