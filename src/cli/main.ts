@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { register as registerDetect } from './commands/detect.js';
+import { register as registerEvaluate } from './commands/evaluate.js';
+import { register as registerDemo } from './commands/demo.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerQuarantine } from './commands/quarantine.js';
 import { register as registerReference } from './commands/reference.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerScan(program);
   registerRules(program);
   registerDetect(program);
+  registerEvaluate(program);
+  registerDemo(program);
   registerGateway(program);
   registerKeys(program);
   registerServe(program);

@@ -10,6 +10,7 @@ import { GATEWAY_ERRORS } from './gateway.js';
 import { SIGMA_ERRORS } from './sigma.js';
 import { WEB_ERRORS } from './web.js';
 import { RESPOND_ERRORS } from './respond.js';
+import { EVALUATE_ERRORS } from './evaluate.js';
 
 export interface ErrorDef {
   status: number;
@@ -25,6 +26,7 @@ export const ERRORS = {
   ...SIGMA_ERRORS,
   ...WEB_ERRORS,
   ...RESPOND_ERRORS,
+  ...EVALUATE_ERRORS,
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

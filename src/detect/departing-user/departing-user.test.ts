@@ -43,4 +43,21 @@ describe('departing-user', () => {
     assert.equal(run([...habit('bob', 0, 40), ...spree('bob', 15), resign]).length, 0);
     assert.equal(run([...habit('bob', 0, 40), ...spree('bob', 25)]).length, 0);
   });
+
+  it('alerts within the day when a resigner reaches for models outside their projects', () => {
+    // alice works on binding-affinity only; toxicity (her team's other project) and kinase (another team) are outside it.
+    const aliceResigns = hr('alice', T0 + 20 * DAY + 3_600_000, 'resignation_submitted', '2026-02-22', '2026-03-24');
+    const t = T0 + 25 * DAY + 36_000_000;
+    const reach = [registry('alice', t, 'get_model', 'toxicity-classifier'), object('alice', t + 60_000, 'list', 'models', 'kinase-selectivity/')];
+    const alerts = run([...habit('alice', 0, 40), aliceResigns, ...reach]);
+    const foreign = alerts.filter((a) => /outside their projects/.test(a.explanation));
+    assert.equal(foreign.length, 1);
+    assert.equal(foreign[0]!.severity, 'high');
+    assert.equal(foreign[0]!.at, new Date(t + 60_000).toISOString(), 'fires at the second model, not at the day end');
+    assert.deepEqual(foreign[0]!.models, ['kinase-selectivity', 'toxicity-classifier']);
+    // The same reach before resigning, or by someone who never resigned, is not this detector's business.
+    assert.equal(run([...habit('alice', 0, 40), ...reach]).length, 0);
+    // One model outside the projects is an ordinary look, not a pattern.
+    assert.equal(run([...habit('alice', 0, 40), aliceResigns, reach[0]!]).filter((a) => /outside their projects/.test(a.explanation)).length, 0);
+  });
 });

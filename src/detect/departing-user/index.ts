@@ -8,12 +8,20 @@
  * leave does not (CERT insider-threat guide, Silowash et al. 2012: most IP
  * theft happens within 30 days of departure). The engine also raises the
  * severity of every other alert on the principal during the watch window.
+ *
+ * Within the day, and without waiting for its end, a departing user reaching
+ * for models outside their projects (registry pages, download URIs, artifact
+ * reads or listings under another model's artifact location) beyond their own
+ * pre-resignation habit alerts at once: collecting other teams' models is the
+ * step before taking them, and a resigner who keeps working on their own
+ * projects never does it.
  */
 import { z } from 'zod';
 import type { MwEvent } from '../../events/index.js';
 import type { Alert, Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import { updateWatchWindow } from '../hr.js';
+import { artifactResolver, modelScope, registryModel } from '../scope.js';
 import type { WatchWindow } from '../hr.js';
 import { DAY_MS, Ring, closeDueDays, dayStart, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
@@ -32,6 +40,8 @@ export const departingUserOptions = z
     marginDays: z.number().int().nonnegative().default(14),
     /** Notice period assumed when HR gives no last working day, days. */
     noticeDays: z.number().int().positive().default(30),
+    /** Distinct models outside the principal's projects in one watch-window day, beyond their pre-resignation median, that alert at once. */
+    foreignModels: z.number().int().positive().default(2),
   })
   .strict();
 export type DepartingUserOptions = z.infer<typeof departingUserOptions>;
@@ -40,11 +50,16 @@ interface Day {
   startMs: number;
   actions: number;
   models: Set<string>;
+  /** Models outside the principal's projects touched today. */
+  foreign: Set<string>;
+  foreignAlerted: boolean;
   evidence: string[];
 }
 
 interface PrincipalState {
   history: Ring;
+  /** Out-of-remit models touched on each pre-resignation active day. */
+  foreignHistory: Ring;
   day: Day | undefined;
   watch: WatchWindow | undefined;
 }
@@ -76,20 +91,50 @@ export const departingUser: Detector<DepartingUserOptions> = {
   techniques: [...TECHNIQUES],
   departureAware: true,
   stateBounds: (o) => ({
-    maxEntriesPerPrincipal: o.lookbackDays + 2 + MAX_EVIDENCE + 64,
-    maxBytesPerPrincipal: o.lookbackDays * 8 + MAX_EVIDENCE * 48 + 64 * 64 + 128,
+    maxEntriesPerPrincipal: 2 * o.lookbackDays + 2 + MAX_EVIDENCE + 2 * 64,
+    maxBytesPerPrincipal: 2 * o.lookbackDays * 8 + MAX_EVIDENCE * 48 + 2 * 64 * 64 + 128,
   }),
   create(o, ctx): DetectorInstance {
     const states = new Map<string, PrincipalState>();
     let nextClose = Infinity;
+    const resolve = artifactResolver(ctx);
+    const watching = (s: PrincipalState, startMs: number): boolean => !!s.watch && startMs + DAY_MS > s.watch.startMs && startMs < s.watch.endMs;
+
+    /** The model a registry or object event reaches for, when it is one of the inventory's. */
+    function reachedModel(e: MwEvent): string | null {
+      if (e.kind === 'registry') return ['get_download_uri', 'download_artifact', 'get_model', 'get_version', 'list_artifacts'].includes(e.action) ? registryModel(e) : null;
+      if (e.kind === 'object' && (e.operation === 'get' || e.operation === 'list')) return resolve(e.bucket, e.key);
+      return null;
+    }
+
+    function foreignAlert(p: string, s: PrincipalState, day: Day, ms: number): Alert {
+      const hist = s.foreignHistory.values();
+      const base = median(hist);
+      const names = [...day.foreign];
+      return makeAlert({
+        detector: 'departing-user',
+        severity: 'high',
+        principal: p,
+        models: names,
+        atMs: ms,
+        windowStartMs: day.startMs,
+        windowEndMs: day.startMs + DAY_MS,
+        techniques: [...TECHNIQUES],
+        observed: day.foreign.size,
+        baseline: base,
+        threshold: base + o.foreignModels,
+        evidence: day.evidence,
+        key: 'foreign',
+        explanation: `${p}, who has resigned, reached for ${names.length} models outside their projects today (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}) against a pre-resignation median of ${fmt(base)} a day.`,
+      });
+    }
 
     function close(p: string, s: PrincipalState, day: Day): Alert[] {
       s.day = undefined;
       const observed = day.actions + day.models.size;
-      const w = s.watch;
-      const watching = !!w && day.startMs + DAY_MS > w.startMs && day.startMs < w.endMs;
-      if (!watching) {
+      if (!watching(s, day.startMs)) {
         s.history.push(observed);
+        s.foreignHistory.push(day.foreign.size);
         return [];
       }
       const hist = s.history.values();
@@ -120,7 +165,7 @@ export const departingUser: Detector<DepartingUserOptions> = {
       onEvent(e, ms) {
         const p = e.principal.canonical;
         let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), day: undefined, watch: undefined }));
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), foreignHistory: new Ring(o.lookbackDays), day: undefined, watch: undefined }));
         if (e.kind === 'hr') {
           s.watch = updateWatchWindow(s.watch, e, ms, o.marginDays, o.noticeDays);
           return [];
@@ -132,7 +177,7 @@ export const departingUser: Detector<DepartingUserOptions> = {
         const model = e.kind === 'inference' ? e.model : null;
         if (n === 0 && !model) return out;
         if (!s.day) {
-          s.day = { startMs: start, actions: 0, models: new Set(), evidence: [] };
+          s.day = { startMs: start, actions: 0, models: new Set(), foreign: new Set(), foreignAlerted: false, evidence: [] };
           nextClose = Math.min(nextClose, start + DAY_MS);
         }
         s.day.actions += n;
@@ -140,6 +185,15 @@ export const departingUser: Detector<DepartingUserOptions> = {
           s.day.models.add(model);
           if (s.day.evidence.length < MAX_EVIDENCE) s.day.evidence.push(e.id);
         } else if (n > 0 && s.day.evidence.length < MAX_EVIDENCE) s.day.evidence.push(e.id);
+        const reached = n > 0 ? reachedModel(e) : null;
+        if (reached && s.day.foreign.size < 64 && !s.day.foreign.has(reached)) {
+          const k = modelScope(ctx, p, reached).kind;
+          if (k === 'out' || k === 'team') s.day.foreign.add(reached);
+        }
+        if (reached && !s.day.foreignAlerted && watching(s, s.day.startMs) && s.day.foreign.size >= median(s.foreignHistory.values()) + o.foreignModels) {
+          s.day.foreignAlerted = true;
+          out.push(foreignAlert(p, s, s.day, ms));
+        }
         return out;
       },
       onWatermark(ms) {
@@ -170,7 +224,7 @@ export const departingUser: Detector<DepartingUserOptions> = {
       stateSize() {
         let max = 0;
         for (const s of states.values()) {
-          const n = s.history.length + (s.watch ? 1 : 0) + (s.day ? 1 + s.day.models.size + s.day.evidence.length : 0);
+          const n = s.history.length + s.foreignHistory.length + (s.watch ? 1 : 0) + (s.day ? 1 + s.day.models.size + s.day.foreign.size + s.day.evidence.length : 0);
           if (n > max) max = n;
         }
         return { principals: states.size, maxEntriesPerPrincipal: max };

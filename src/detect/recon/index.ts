@@ -6,13 +6,17 @@
  * previous active days; the alert needs breadth too (two or more surfaces, or
  * a surface the principal has not enumerated in the look-back), because a
  * data scientist browsing the registry more than usual is not reconnaissance.
- * Fires within the day, as soon as the count crosses, not at day end.
+ * Fires within the day, as soon as the count crosses, not at day end, and
+ * again when the same day escalates: enumerating many models outside the
+ * principal's projects (another team's, or their team's other projects) on
+ * top of that is discovery beyond need-to-know, the step before artifact
+ * theft (ATLAS AML.T0007), and raises the alert to high, then critical.
  */
 import { z } from 'zod';
 import type { MwEvent } from '../../events/index.js';
 import type { Severity } from '../alert.js';
-import { makeAlert, MAX_EVIDENCE } from '../alert.js';
-import { artifactResolver } from '../scope.js';
+import { makeAlert, MAX_EVIDENCE, SEVERITIES, severityRank } from '../alert.js';
+import { artifactResolver, modelScope } from '../scope.js';
 import { DAY_MS, Ring, dayStart, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectorInstance } from '../types.js';
 
@@ -30,6 +34,15 @@ export const reconOptions = z
     minSurfaces: z.number().int().min(1).max(3).default(2),
     /** Buckets whose listing counts as model-store enumeration besides those in the inventory. */
     modelBuckets: z.array(z.string()).default([]),
+    /**
+     * Distinct models outside the principal's projects, beyond their own
+     * daily median of such models, enumerated in a broad, beyond-habit day
+     * that make it high. Benign users of the simulated platform touch at most
+     * one such model a day (docs/detect.md).
+     */
+    highForeignModels: z.number().int().positive().default(3),
+    /** Distinct out-of-remit models that make it critical (an incident opens on it). */
+    criticalForeignModels: z.number().int().positive().default(4),
   })
   .strict();
 export type ReconOptions = z.infer<typeof reconOptions>;
@@ -42,14 +55,19 @@ interface Day {
   ops: number;
   surfaces: number;
   targets: Set<string>;
+  /** Models outside the principal's projects enumerated today. */
+  foreign: Set<string>;
   evidence: string[];
-  alerted: boolean;
+  /** Severity rank last alerted today, -1 before the first alert. */
+  alerted: number;
 }
 
 interface PrincipalState {
   history: Ring;
   /** Surfaces enumerated on each of the look-back's active days (bit masks). */
   habit: Ring;
+  /** Out-of-remit models enumerated on each active day of the look-back. */
+  foreignHistory: Ring;
   day: Day | undefined;
 }
 
@@ -67,8 +85,8 @@ export const recon: Detector<ReconOptions> = {
   options: reconOptions,
   techniques: [...TECHNIQUES],
   stateBounds: (o) => ({
-    maxEntriesPerPrincipal: 2 * o.lookbackDays + 1 + 64 + MAX_EVIDENCE,
-    maxBytesPerPrincipal: 2 * o.lookbackDays * 8 + 64 * 64 + MAX_EVIDENCE * 48 + 128,
+    maxEntriesPerPrincipal: 3 * o.lookbackDays + 1 + 2 * 64 + MAX_EVIDENCE,
+    maxBytesPerPrincipal: 3 * o.lookbackDays * 8 + 2 * 64 * 64 + MAX_EVIDENCE * 48 + 128,
   }),
   create(o, ctx): DetectorInstance {
     const states = new Map<string, PrincipalState>();
@@ -86,6 +104,8 @@ export const recon: Detector<ReconOptions> = {
         if (e.action === 'get_model' || e.action === 'get_version' || e.action === 'list_artifacts') return { surface: 'registry', target: `model:${e.model ?? '?'}` };
         return null;
       }
+      // ListBuckets (no bucket): enumerating what storage exists is the first step of finding model stores.
+      if (e.kind === 'object' && e.operation === 'list' && !e.bucket) return { surface: 'bucket', target: 'buckets' };
       if (e.kind === 'object' && e.operation === 'list' && e.bucket && buckets.has(e.bucket)) {
         return { surface: 'bucket', target: `prefix:${resolve(e.bucket, e.key ?? '') ?? e.key ?? ''}` };
       }
@@ -96,6 +116,7 @@ export const recon: Detector<ReconOptions> = {
       if (!s.day) return;
       s.history.push(s.day.ops + s.day.targets.size);
       s.habit.push(s.day.surfaces);
+      s.foreignHistory.push(s.day.foreign.size);
       s.day = undefined;
     }
 
@@ -105,16 +126,21 @@ export const recon: Detector<ReconOptions> = {
         if (!c) return [];
         const p = e.principal.canonical;
         let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), habit: new Ring(o.lookbackDays), day: undefined }));
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), habit: new Ring(o.lookbackDays), foreignHistory: new Ring(o.lookbackDays), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(s);
-        s.day ??= { startMs: start, ops: 0, surfaces: 0, targets: new Set(), evidence: [], alerted: false };
+        s.day ??= { startMs: start, ops: 0, surfaces: 0, targets: new Set(), foreign: new Set(), evidence: [], alerted: -1 };
         const d = s.day;
         d.ops++;
         d.surfaces |= SURFACE_BIT[c.surface];
         if (d.targets.size < 64) d.targets.add(c.target);
+        const model = c.target.startsWith('model:') || c.target.startsWith('prefix:') ? c.target.replace(/^\w+:/, '') : '';
+        if (model && d.foreign.size < 64 && !d.foreign.has(model)) {
+          const k = modelScope(ctx, p, model).kind;
+          if (k === 'out' || k === 'team') d.foreign.add(model);
+        }
         if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(e.id);
-        if (d.alerted) return [];
+        if (d.alerted >= severityRank('critical')) return [];
         const observed = d.ops + d.targets.size;
         const hist = s.history.values();
         const base = median(hist);
@@ -125,9 +151,17 @@ export const recon: Detector<ReconOptions> = {
         const novel = d.surfaces & ~habitual;
         const broad = popcount(d.surfaces) >= o.minSurfaces;
         if (!broad && !novel) return [];
-        d.alerted = true;
+        // Out-of-remit breadth must be beyond the principal's own habit too (a team head surveys models).
+        const fh = s.foreignHistory.values();
+        const fBase = median(fh);
+        const beyond = (n: number): boolean => d.foreign.size >= fBase + n && d.foreign.size > fBase + o.madMultiplier * scaledMad(fh, fBase);
+        let severity: Severity = broad && novel ? 'medium' : 'low';
+        if (broad && beyond(o.highForeignModels)) severity = 'high';
+        if (broad && beyond(o.criticalForeignModels)) severity = 'critical';
+        if (severityRank(severity) <= d.alerted) return [];
+        const first = d.alerted < 0;
+        d.alerted = severityRank(severity);
         const names = (Object.keys(SURFACE_BIT) as Surface[]).filter((k) => d.surfaces & SURFACE_BIT[k]);
-        const severity: Severity = broad && novel ? 'medium' : 'low';
         const models = [...d.targets].filter((t) => t.startsWith('model:') || t.startsWith('prefix:')).map((t) => t.replace(/^\w+:/, '')).filter((m) => ctx.models.has(m));
         return [
           makeAlert({
@@ -143,7 +177,12 @@ export const recon: Detector<ReconOptions> = {
             baseline: base,
             threshold,
             evidence: d.evidence,
-            explanation: `${p} enumerated ${names.join(', ')} ${fmt(d.ops)} times over ${d.targets.size} targets today against a daily median of ${fmt(base)} (threshold ${fmt(threshold)})${novel ? ', including surfaces they have not enumerated recently' : ''}.`,
+            // The first alert of the day keeps the day's id; an escalation gets its own.
+            ...(first ? {} : { key: SEVERITIES[d.alerted]! }),
+            explanation:
+              `${p} enumerated ${names.join(', ')} ${fmt(d.ops)} times over ${d.targets.size} targets today against a daily median of ${fmt(base)} (threshold ${fmt(threshold)})` +
+              `${novel ? ', including surfaces they have not enumerated recently' : ''}` +
+              `${d.foreign.size > 0 ? `, and ${d.foreign.size} models outside their projects (${[...d.foreign].slice(0, 5).join(', ')}${d.foreign.size > 5 ? ', ...' : ''}) against a usual ${fmt(fBase)}` : ''}.`,
           }),
         ];
       },
@@ -174,7 +213,7 @@ export const recon: Detector<ReconOptions> = {
       stateSize() {
         let max = 0;
         for (const s of states.values()) {
-          const n = s.history.length + s.habit.length + (s.day ? 1 + s.day.targets.size + s.day.evidence.length : 0);
+          const n = s.history.length + s.habit.length + s.foreignHistory.length + (s.day ? 1 + s.day.targets.size + s.day.foreign.size + s.day.evidence.length : 0);
           if (n > max) max = n;
         }
         return { principals: states.size, maxEntriesPerPrincipal: max };

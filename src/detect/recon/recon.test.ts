@@ -47,4 +47,28 @@ describe('recon', () => {
     const lists = Array.from({ length: 20 }, (_, i) => object('bob', t + i * 1000, 'list', 'datasets', `x/${i}/`));
     assert.equal(run([...browsing('bob', 30), ...lists]).length, 0);
   });
+
+  it('escalates within the day when the enumeration covers models outside the principal\'s projects', () => {
+    const t = T0 + 30 * DAY + 30_000_000;
+    // alice works on binding-affinity only: toxicity and admet (team) and kinase (another team) are outside her remit.
+    const alerts = run([...browsing('alice', 30), ...sweep('alice', t)]);
+    assert.ok(alerts.length >= 1);
+    const last = alerts[alerts.length - 1]!;
+    assert.equal(last.severity, 'high');
+    assert.match(last.explanation, /3 models outside their projects/);
+    assert.equal(new Set(alerts.map((a) => a.id)).size, alerts.length, 'an escalation has its own id');
+    // bob's projects include predictive-safety: the same sweep touches only two models outside them.
+    const bob = run([...browsing('bob', 30), ...sweep('bob', t)]);
+    assert.ok(bob.every((a) => a.severity === 'medium' || a.severity === 'low'));
+  });
+
+  it('does not escalate a principal whose habit is surveying other teams\' models', () => {
+    const survey = (p: string, t: number): MwEvent[] =>
+      ['toxicity-classifier', 'admet-predictor', 'kinase-selectivity'].map((m, i) => registry(p, t + i * 1000, 'get_model', m));
+    const habit: MwEvent[] = [];
+    for (let d = 0; d < 30; d++) habit.push(registry('alice', T0 + d * DAY + 36_000_000, 'list_models'), ...survey('alice', T0 + d * DAY + 36_100_000));
+    const t = T0 + 30 * DAY + 30_000_000;
+    const alerts = run([...habit, ...sweep('alice', t), ...sweep('alice', t + 3_600_000)]);
+    assert.ok(alerts.every((a) => a.severity !== 'high' && a.severity !== 'critical'), JSON.stringify(alerts.map((a) => a.severity)));
+  });
 });
