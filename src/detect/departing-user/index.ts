@@ -65,7 +65,7 @@ interface PrincipalState {
 }
 
 interface Snapshot {
-  states: Array<[string, { history: number[]; day: (Omit<Day, 'models'> & { models: string[] }) | null; watch: WatchWindow | null }]>;
+  states: Array<[string, { history: number[]; foreignHistory: number[]; day: (Omit<Day, 'models' | 'foreign'> & { models: string[]; foreign: string[] }) | null; watch: WatchWindow | null }]>;
 }
 
 const TECHNIQUES = ['AML.T0035', 'AML.T0048.004', 'T1078', 'T1213'] as const;
@@ -208,7 +208,10 @@ export const departingUser: Detector<DepartingUserOptions> = {
             p,
             {
               history: [...s.history.values()],
-              day: s.day ? { startMs: s.day.startMs, actions: s.day.actions, models: [...s.day.models], evidence: [...s.day.evidence] } : null,
+              foreignHistory: [...s.foreignHistory.values()],
+              day: s.day
+                ? { startMs: s.day.startMs, actions: s.day.actions, models: [...s.day.models], foreign: [...s.day.foreign], foreignAlerted: s.day.foreignAlerted, evidence: [...s.day.evidence] }
+                : null,
               watch: s.watch ? { ...s.watch } : null,
             },
           ]),
@@ -216,8 +219,8 @@ export const departingUser: Detector<DepartingUserOptions> = {
       },
       restore(state) {
         for (const [p, s] of (state as Snapshot).states) {
-          const day = s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined;
-          states.set(p, { history: Ring.of(o.lookbackDays, s.history), day, watch: s.watch ? { ...s.watch } : undefined });
+          const day = s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models), foreign: new Set(s.day.foreign) } : undefined;
+          states.set(p, { history: Ring.of(o.lookbackDays, s.history), foreignHistory: Ring.of(o.lookbackDays, s.foreignHistory), day, watch: s.watch ? { ...s.watch } : undefined });
           if (day) nextClose = Math.min(nextClose, day.startMs + DAY_MS);
         }
       },

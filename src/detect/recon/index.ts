@@ -72,7 +72,7 @@ interface PrincipalState {
 }
 
 interface Snapshot {
-  states: Array<[string, { history: number[]; habit: number[]; day: (Omit<Day, 'targets'> & { targets: string[] }) | null }]>;
+  states: Array<[string, { history: number[]; habit: number[]; foreignHistory: number[]; day: (Omit<Day, 'targets' | 'foreign'> & { targets: string[]; foreign: string[] }) | null }]>;
 }
 
 const TECHNIQUES = ['AML.T0007', 'T1213', 'T1078'] as const;
@@ -196,7 +196,8 @@ export const recon: Detector<ReconOptions> = {
             {
               history: [...s.history.values()],
               habit: [...s.habit.values()],
-              day: s.day ? { ...s.day, targets: [...s.day.targets], evidence: [...s.day.evidence] } : null,
+              foreignHistory: [...s.foreignHistory.values()],
+              day: s.day ? { ...s.day, targets: [...s.day.targets], foreign: [...s.day.foreign], evidence: [...s.day.evidence] } : null,
             },
           ]),
         };
@@ -206,7 +207,8 @@ export const recon: Detector<ReconOptions> = {
           states.set(p, {
             history: Ring.of(o.lookbackDays, s.history),
             habit: Ring.of(o.lookbackDays, s.habit),
-            day: s.day ? { ...s.day, targets: new Set(s.day.targets), evidence: [...s.day.evidence] } : undefined,
+            foreignHistory: Ring.of(o.lookbackDays, s.foreignHistory),
+            day: s.day ? { ...s.day, targets: new Set(s.day.targets), foreign: new Set(s.day.foreign), evidence: [...s.day.evidence] } : undefined,
           });
         }
       },
