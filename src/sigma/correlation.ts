@@ -27,7 +27,19 @@ export interface CorrelationMatch {
   lastMs: number;
   /** The aggregated value the condition was tested on (count, sum, average, percentile). */
   value: number;
+  /**
+   * Ids (the events' `id` field) of the window's contributing events, oldest
+   * first, at most MAX_CORRELATION_EVIDENCE; a chained correlation carries its
+   * inner matches' ids.
+   */
+  evidence: string[];
 }
+
+/** Evidence ids kept per correlation match: enough to pivot, bounded like the window state. */
+export const MAX_CORRELATION_EVIDENCE = 50;
+
+/** Where a fed-back correlation match keeps its evidence (not a field a rule could name). */
+const EVIDENCE = Symbol('evidence');
 
 export interface CorrelationEngine {
   /** One base-rule (or correlation) match; returns the correlation matches it completes, chained ones included. */
@@ -48,6 +60,7 @@ interface Entry {
   t: number;
   rule: number;
   value: unknown;
+  ids: readonly string[];
 }
 interface Group {
   entries: Entry[];
@@ -77,6 +90,34 @@ function inRange(r: Range | undefined, x: number, fallback: Range): boolean {
   if (c.eq !== undefined && x !== c.eq) return false;
   if (c.neq !== undefined && x === c.neq) return false;
   return true;
+}
+
+function idsOf(event: SigmaEvent): readonly string[] {
+  const carried = (event as { [EVIDENCE]?: readonly string[] })[EVIDENCE];
+  if (carried) return carried;
+  return typeof event['id'] === 'string' ? [event['id']] : [];
+}
+
+function evidenceOf(entries: readonly Entry[]): string[] {
+  const out = new Set<string>();
+  for (const e of entries) {
+    for (const id of e.ids) {
+      if (out.size >= MAX_CORRELATION_EVIDENCE) return [...out];
+      out.add(id);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The distinct values of one entry: a multi-valued field (an array, such as
+ * the input hashes of a batched request) contributes each element, so
+ * value_count counts distinct inputs rather than distinct batches.
+ */
+function distinctKeys(v: unknown): string[] {
+  if (v == null) return [];
+  if (Array.isArray(v)) return v.filter((x) => x != null).map((x) => JSON.stringify(x));
+  return [JSON.stringify(v)];
 }
 
 function fieldOf(event: SigmaEvent, path: string): unknown {
@@ -115,7 +156,9 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       case 'event_count':
         return inRange(c.condition, es.length, {}) ? es.length : undefined;
       case 'value_count': {
-        const n = new Set(es.filter((e) => e.value != null).map((e) => JSON.stringify(e.value))).size;
+        const seen = new Set<string>();
+        for (const e of es) for (const k of distinctKeys(e.value)) seen.add(k);
+        const n = seen.size;
         return inRange(c.condition, n, {}) ? n : undefined;
       }
       case 'value_sum':
@@ -157,9 +200,9 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
     if (!g.entries.length) return;
     const v = evaluate(c, g);
     if (v === undefined) return;
-    const m: CorrelationMatch = { correlation: c, group: g.values, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v };
+    const m: CorrelationMatch = { correlation: c, group: g.values, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v, evidence: evidenceOf(g.entries) };
     out.push(m);
-    if (depth < 8) pushOne({ id: c.id, name: c.name }, { ...g.values }, m.lastMs, out, depth + 1);
+    if (depth < 8) pushOne({ id: c.id, name: c.name }, fedBack(g.values, m.evidence), m.lastMs, out, depth + 1);
   };
 
   /** Drops (after judging "at most N" windows) every group whose window ended before `t`: eviction by event time. */
@@ -196,7 +239,7 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       // Late events go in their time order; the window is anchored at the newest event time seen.
       let at = g.entries.length;
       while (at > 0 && g.entries[at - 1]!.t > t) at--;
-      g.entries.splice(at, 0, { t, rule: ri, value });
+      g.entries.splice(at, 0, { t, rule: ri, value, ids: idsOf(event) });
       g.lastMs = Math.max(g.lastMs, t);
       const from = deferred.has(c) ? g.startMs : g.lastMs - c.timespanMs;
       let drop = 0;
@@ -206,11 +249,11 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       if (deferred.has(c)) continue;
       const v = evaluate(c, g);
       if (v === undefined) continue;
-      const m: CorrelationMatch = { correlation: c, group: gv, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v };
+      const m: CorrelationMatch = { correlation: c, group: gv, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v, evidence: evidenceOf(g.entries) };
       groups.delete(key);
       out.push(m);
       // Chaining: a correlation may reference another correlation (spec: correlation "Related rules").
-      if (depth < 8) pushOne({ id: c.id, name: c.name }, { ...gv }, m.lastMs, out, depth + 1);
+      if (depth < 8) pushOne({ id: c.id, name: c.name }, fedBack(gv, m.evidence), m.lastMs, out, depth + 1);
     }
   };
 
@@ -244,6 +287,13 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       return n;
     },
   };
+}
+
+/** A correlation match as an event of that correlation, for chaining: its group values, carrying its evidence. */
+function fedBack(values: Record<string, unknown>, evidence: string[]): SigmaEvent {
+  const e: SigmaEvent & { [EVIDENCE]?: readonly string[] } = { ...values };
+  e[EVIDENCE] = evidence;
+  return e;
 }
 
 function evictOldest(groups: Map<string, Group>): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MwError } from '../../errors/index.js';
 import { detectStore } from '../../detect/run.js';
+import { addSigmaRules } from '../../sigma/index.js';
 import { toIsoUtc } from '../../util/time.js';
 import { addDbOption, printJson, withStore } from '../shared.js';
 
@@ -9,16 +10,17 @@ export function register(program: Command): void {
     .command('detect')
     .description('Run the detectors over the stored events (event-time order) and correlate alerts into incidents')
     .option('--since <time>', 'only events at or after this event time (ISO 8601, UTC if no zone)')
-    .option('--json', 'print {"alerts":[...],"incidents":[...]} as JSON');
+    .option('--json', 'print {"alerts":[...],"incidents":[...]} as JSON')
+    .option('--rules <paths...>', 'also run these Sigma rule files or directories (docs/sigma.md); their matches are alerts');
   addDbOption(cmd);
   cmd.addHelpText('after', '\nDetectors, options and techniques: docs/detect.md. Output fields: docs/cli.md.');
-  cmd.action(async (opts: { db: string; since?: string; json?: boolean }) => {
+  cmd.action(async (opts: { db: string; since?: string; json?: boolean; rules?: string[] }) => {
     let since: string | undefined;
     if (opts.since != null) {
       since = toIsoUtc(opts.since) ?? toIsoUtc(`${opts.since}T00:00:00Z`) ?? undefined;
       if (!since) throw new MwError('MW_ERR_USAGE', `--since must be an ISO 8601 time or a date YYYY-MM-DD (got "${opts.since}")`);
     }
-    const run = await withStore(opts.db, (store) => detectStore(store, since ? { since } : {}), true);
+    const run = await withStore(opts.db, async (store) => addSigmaRules(store, await detectStore(store, since ? { since } : {}), opts.rules, { ...(since ? { since } : {}), warn: (s) => process.stderr.write(s) }), true);
     if (run.stats.late > 0) process.stderr.write(`mirrorwatch: ${run.stats.late} events arrived behind the watermark and were not analysed\n`);
     if (opts.json) {
       printJson({ alerts: run.alerts, incidents: run.incidents });
