@@ -61,9 +61,19 @@ interface Entry {
   rule: number;
   value: unknown;
   ids: readonly string[];
+  /** Distinct-value keys of `value` (value_count), computed once. */
+  keys: readonly string[];
 }
 interface Group {
   entries: Entry[];
+  /**
+   * Running aggregates over `entries`, updated as entries enter and leave, so
+   * that testing the condition after each match costs O(1), not O(window):
+   * distinct-value counts (value_count) and the sum of numeric values.
+   */
+  distinct: Map<string, number>;
+  sum: number;
+  nums: number;
   lastMs: number;
   /** Event time of the first entry of the current window (for "at most N" conditions). */
   startMs: number;
@@ -156,17 +166,13 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       case 'event_count':
         return inRange(c.condition, es.length, {}) ? es.length : undefined;
       case 'value_count': {
-        const seen = new Set<string>();
-        for (const e of es) for (const k of distinctKeys(e.value)) seen.add(k);
-        const n = seen.size;
+        const n = g.distinct.size;
         return inRange(c.condition, n, {}) ? n : undefined;
       }
       case 'value_sum':
       case 'value_avg': {
-        const nums = es.map((e) => Number(e.value)).filter(Number.isFinite);
-        if (!nums.length) return undefined;
-        const sum = nums.reduce((a, b) => a + b, 0);
-        const v = c.correlationType === 'value_sum' ? sum : sum / nums.length;
+        if (!g.nums) return undefined;
+        const v = c.correlationType === 'value_sum' ? g.sum : g.sum / g.nums;
         return inRange(c.condition, v, {}) ? v : undefined;
       }
       case 'value_percentile': {
@@ -226,26 +232,28 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       let g = groups.get(key);
       if (!g) {
         if (groups.size >= maxGroups) evictOldest(groups);
-        g = { entries: [], lastMs: t, startMs: t, values: gv };
+        g = { entries: [], distinct: new Map(), sum: 0, nums: 0, lastMs: t, startMs: t, values: gv };
         groups.set(key, g);
       }
       if (deferred.has(c) && t > g.startMs + c.timespanMs) {
         // The group's window has closed: judge it, then this match opens the next one.
         closeWindow(c, g, out, depth);
-        g.entries = [];
+        removeEntries(g, g.entries.length);
         g.startMs = t;
       }
       const value = c.fields.length === 0 ? undefined : c.fields.length === 1 ? fieldOf(event, c.fields[0]!) : c.fields.map((f) => fieldOf(event, f));
       // Late events go in their time order; the window is anchored at the newest event time seen.
       let at = g.entries.length;
       while (at > 0 && g.entries[at - 1]!.t > t) at--;
-      g.entries.splice(at, 0, { t, rule: ri, value, ids: idsOf(event) });
+      const entry: Entry = { t, rule: ri, value, ids: idsOf(event), keys: c.correlationType === 'value_count' ? distinctKeys(value) : [] };
+      g.entries.splice(at, 0, entry);
+      addEntry(g, entry);
       g.lastMs = Math.max(g.lastMs, t);
       const from = deferred.has(c) ? g.startMs : g.lastMs - c.timespanMs;
       let drop = 0;
       while (drop < g.entries.length && g.entries[drop]!.t < from) drop++;
-      if (drop) g.entries.splice(0, drop);
-      if (g.entries.length > maxEvents) g.entries.splice(0, g.entries.length - maxEvents);
+      if (drop) removeEntries(g, drop);
+      if (g.entries.length > maxEvents) removeEntries(g, g.entries.length - maxEvents);
       if (deferred.has(c)) continue;
       const v = evaluate(c, g);
       if (v === undefined) continue;
@@ -287,6 +295,33 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       return n;
     },
   };
+}
+
+function addEntry(g: Group, e: Entry): void {
+  for (const k of e.keys) g.distinct.set(k, (g.distinct.get(k) ?? 0) + 1);
+  const x = Number(e.value);
+  if (e.value != null && e.value !== '' && Number.isFinite(x)) {
+    g.sum += x;
+    g.nums++;
+  }
+}
+
+/** Drops the `n` oldest entries, keeping the running aggregates in step. */
+function removeEntries(g: Group, n: number): void {
+  for (const e of g.entries.splice(0, n)) {
+    for (const k of e.keys) {
+      const left = g.distinct.get(k)! - 1;
+      if (left) g.distinct.set(k, left);
+      else g.distinct.delete(k);
+    }
+    const x = Number(e.value);
+    if (e.value != null && e.value !== '' && Number.isFinite(x)) {
+      g.sum -= x;
+      g.nums--;
+    }
+  }
+  // Floating-point drift: an empty window sums to exactly zero.
+  if (!g.nums) g.sum = 0;
 }
 
 /** A correlation match as an event of that correlation, for chaining: its group values, carrying its evidence. */
