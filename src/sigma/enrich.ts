@@ -30,10 +30,8 @@ export function createEnricher(ctx: DetectionContext): (event: SigmaEvent) => Si
     const principal = (event['principal'] as { canonical?: unknown } | undefined)?.canonical;
     const p = typeof principal === 'string' ? principal : null;
     const dir = p ? ctx.directory.get(p) : undefined;
-    let model: string | null = null;
-    if (event['kind'] === 'registry') model = registryModel(event as unknown as MwEvent);
-    else if (event['kind'] === 'object') model = resolveObject(str(event['bucket']), str(event['key']));
-    else model = str(event['model']);
+    const model =
+      event['kind'] === 'registry' ? registryModel(event as unknown as MwEvent) : event['kind'] === 'object' ? resolveObject(str(event['bucket']), str(event['key'])) : str(event['model']);
     const m = model ? ctx.models.get(model) : undefined;
     const enrichment: Enrichment = {
       userTeam: dir?.team ?? null,

@@ -3,7 +3,7 @@ import { basename, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { MwError } from '../../errors/index.js';
-import { createRuleRunner, flattenEvent, formatProblem, loadPipeline, loadRuleFiles, pipelineOrThrow, ruleFiles, shippedRulesPath, techniquesOf, type CompiledRule, type LoadOptions, type RuleHit, type SigmaEvent } from '../../sigma/index.js';
+import { createRuleRunner, flattenEvent, formatProblem, loadPipeline, loadRuleFiles, pipelineOrThrow, ruleFiles, shippedRulesPath, techniquesOf, type LoadOptions, type RuleHit, type SigmaEvent } from '../../sigma/index.js';
 import { runRuleTests } from '../../sigma/rule-tests.js';
 
 function checkPaths(paths: string[]): void {
