@@ -164,32 +164,27 @@ export function runExport(paths: string[], opts: { out?: string; pipeline?: stri
 
 export function register(program: Command): void {
   const rules = program.command('rules').description("Sigma rules: list, validate, test and export rule files (MirrorWatch's own by default), and match them against events.");
-  rules
-    .command('list')
-    .description("List rules and correlations (default: MirrorWatch's shipped rules): id, type, level, whether it alerts, title, techniques.")
-    .argument('[paths...]', 'rule files or directories (default: the shipped rules/)')
-    .option('--pipeline <file>', 'processing pipeline (default: data/sigma/mirrorwatch-pipeline.yml)')
+  // list, test and export work on the shipped rules unless given paths, with the shipped pipeline unless given one.
+  const onShipped = (name: string, description: string): Command =>
+    rules
+      .command(name)
+      .description(description)
+      .argument('[paths...]', 'rule files or directories (default: the shipped rules/)')
+      .option('--pipeline <file>', 'processing pipeline (default: data/sigma/mirrorwatch-pipeline.yml)');
+  onShipped('list', "List rules and correlations (default: MirrorWatch's shipped rules): id, type, level, whether it alerts, title, techniques.")
     .option('--json', 'print the catalogue as JSON')
     .action((paths: string[], opts: { pipeline?: string; json?: boolean }) => {
       process.exitCode = runList(paths, opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     });
-  rules
-    .command('test')
-    .description('Run the rules\' own tests (tests/<rule-file> beside each rule file): events that must and must not make each rule fire.')
-    .argument('[paths...]', 'rule files or directories (default: the shipped rules/)')
-    .option('--pipeline <file>', 'processing pipeline (default: data/sigma/mirrorwatch-pipeline.yml)')
+  onShipped('test', "Run the rules' own tests (tests/<rule-file> beside each rule file): events that must and must not make each rule fire.")
     .option('--require-tests', 'fail when a rule lacks a test where it fires or one where it stays quiet')
     .option('--json', 'print the results as JSON')
     .addHelpText('after', '\nExit codes: 0 every test passed; 1 a test failed or a rule or test file has problems; 2 usage errors.')
     .action((paths: string[], opts: { pipeline?: string; json?: boolean; requireTests?: boolean }) => {
       process.exitCode = runTest(paths, opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     });
-  rules
-    .command('export')
-    .description('Export rules as portable Sigma files for a SIEM (convert them with sigma-cli / pySigma); validated first.')
-    .argument('[paths...]', 'rule files or directories (default: the shipped rules/)')
+  onShipped('export', 'Export rules as portable Sigma files for a SIEM (convert them with sigma-cli / pySigma); validated first.')
     .option('--out <dir>', 'write one file per rule file here (default: one YAML stream on standard output)')
-    .option('--pipeline <file>', 'processing pipeline used for validation (default: data/sigma/mirrorwatch-pipeline.yml)')
     .action((paths: string[], opts: { out?: string; pipeline?: string }) => {
       process.exitCode = runExport(paths, opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
     });
