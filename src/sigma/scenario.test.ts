@@ -2,7 +2,8 @@
  * MirrorWatch's Sigma rules on the simulator's scenario (docs/simulator.md),
  * over several seeds: the insider's recon, artifact theft and exfiltration
  * fire (and the post-resignation TRADE_SECRET correlation is critical),
- * while the decoys and the benign population raise nothing high or critical.
+ * the decoys raise no alert at all and the benign population nothing high
+ * or critical.
  * Logs go through the real parsers and store, as `detect --rules` sees them.
  */
 import assert from 'node:assert/strict';
@@ -58,10 +59,15 @@ for (const seed of [11, 12, 13]) {
       assert.equal(critical?.severity, 'critical', 'TRADE_SECRET pulled during the notice period');
       assert.ok(critical.models.length > 0, 'the critical alert names the pulled model');
 
+      // Decoys are the scenario's look-alikes (backups, retraining, announced campaigns, a resignation): no alert at all.
       const decoys = new Set(truth.decoys.map((d) => d.principal));
+      assert.deepEqual(
+        alerts.filter((a) => decoys.has(a.principal)).map((a) => `decoy ${a.principal}: ${a.detector} ${a.severity} ${a.explanation}`),
+        [],
+      );
       const loud = alerts.filter((a) => a.principal !== truth.attacker && (a.severity === 'high' || a.severity === 'critical'));
       assert.deepEqual(
-        loud.map((a) => `${decoys.has(a.principal) ? 'decoy' : 'benign'} ${a.principal}: ${a.detector} ${a.severity} ${a.explanation}`),
+        loud.map((a) => `benign ${a.principal}: ${a.detector} ${a.severity} ${a.explanation}`),
         [],
       );
     } finally {
