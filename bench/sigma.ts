@@ -6,11 +6,17 @@
  * values) and, for comparison, one by one. Events are built from the rules' own field names and values, so a
  * share of them match, the rest come near (same fields, other values).
  *
+ * A second run adds MirrorWatch's own rules (rules/, with their correlations)
+ * and goes through the whole path `detect --rules` takes: enrichment from a
+ * directory and inventory, pipeline routing, the rule set, correlations in
+ * event time; a third of its events are MirrorWatch events of every kind.
+ *
  *   node dist/bench/sigma.js [events=1000000] [rules=200]
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRuleSet, EventView, loadRuleFiles, ruleFiles, type CompiledRule, type SigmaEvent } from '../src/sigma/index.js';
+import { buildContext } from '../src/detect/types.js';
+import { createEnricher, createRuleRunner, createRuleSet, EventView, loadMirrorWatchRules, loadRuleFiles, pipelineOrThrow, ruleFiles, shippedRulesPath, type CompiledRule, type SigmaEvent } from '../src/sigma/index.js';
 import { repoRoot } from '../src/util/repo-root.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
@@ -95,3 +101,50 @@ console.log(`events: ${EVENTS.toLocaleString('en-US')} (${DISTINCT.toLocaleStrin
 console.log(`no rules:   ${rate(none.ms)} events/s (${none.ms.toFixed(0)} ms)`);
 console.log(`${rules.length} rules, rule set (${createRuleSet(rules).indexed} indexed): ${rate(indexed.ms)} events/s (${indexed.ms.toFixed(0)} ms)`);
 console.log(`${rules.length} rules, one by one: ${rate(all.ms)} events/s (${all.ms.toFixed(0)} ms), ${all.matches.toLocaleString('en-US')} rule matches, ${((all.ms * 1e6) / EVENTS / rules.length).toFixed(1)} ns per rule per event`);
+
+// --- MirrorWatch's rules + the SigmaHQ rules through the full runner -------------------------------
+const ctx = buildContext({
+  directory: Array.from({ length: 50 }, (_, i) => ({ principal: `u${i}`, email: `u${i}@acme.example`, displayName: null, team: i % 2 ? 'comp-chem' : 'clinical-ops', projects: [`p${i % 5}`], role: null, manager: null, aliases: [] })),
+  models: Array.from({ length: 20 }, (_, i) => ({ name: `m${i}`, team: i % 2 ? 'comp-chem' : 'clinical-ops', classification: i % 3 ? ('CONFIDENTIAL' as const) : ('TRADE_SECRET' as const), estimatedValue: null, artifactLocation: `s3://models/m${i}/`, architecture: null, latestVersion: null, tags: { project: `p${i % 5}` } })),
+});
+const mw = loadMirrorWatchRules([shippedRulesPath()], pipelineOrThrow(), ctx);
+if (mw.problems.length) throw new Error(`shipped rules have ${mw.problems.length} problems`);
+const T0 = Date.UTC(2026, 2, 1);
+const mwEvent = (i: number): SigmaEvent => {
+  const principal = { canonical: `u${i % 50}`, raw: `u${i % 50}` };
+  const id = i.toString(16).padStart(32, '0');
+  const model = `m${i % 20}`;
+  switch (i % 5) {
+    case 0:
+      return { id, kind: 'inference', principal, model, outcome: 'success', batchSize: 2, instances: [{ input: { hash: `h${i % 5000}` } }, { input: { hash: `h${(i * 7) % 5000}` } }] };
+    case 1:
+      return { id, kind: 'registry', principal, action: ['get_model', 'get_download_uri', 'list_models', 'search_models'][i % 4], model };
+    case 2:
+      return { id, kind: 'object', principal, operation: i % 3 ? 'get' : 'list', bucket: 'models', key: `${model}/1/part-${i % 10}` };
+    case 3:
+      return { id, kind: 'upload', principal, destinationHost: i % 4 ? 'acme.sharepoint.com' : 'drive.google.com', fileName: `notes_a${'abcdefgh'[i % 8]}`, size: 26214400 };
+    default:
+      return { id, kind: 'hr', principal, action: i % 1000 ? 'role_change' : 'resignation_submitted' };
+  }
+};
+const MW_DISTINCT = 50_000;
+const mwEvents = Array.from({ length: MW_DISTINCT }, (_, i) => mwEvent(i));
+const full = createRuleRunner({ documents: [...documents, ...mw.documents], prepare: createEnricher(ctx) });
+const noneRunner = createRuleRunner({ documents: [], prepare: createEnricher(ctx) });
+function loopRunner(r: typeof full): { ms: number; hits: number } {
+  let hits = 0;
+  const t = performance.now();
+  for (let i = 0; i < EVENTS; i++) {
+    // A third MirrorWatch events, one every 100 ms of event time; correlations see time advance.
+    const e = i % 3 === 0 ? { ...mwEvents[(i / 3) % MW_DISTINCT]!, time: new Date(T0 + i * 100).toISOString() } : events[i % DISTINCT]!;
+    hits += r.push(e).length;
+  }
+  hits += r.flush().length;
+  return { ms: performance.now() - t, hits };
+}
+const baseRun = loopRunner(noneRunner);
+const fullRun = loopRunner(full);
+const st = full.stats();
+console.log(`full path (enrichment, pipeline, rule set, correlations), a third MirrorWatch events:`);
+console.log(`  no rules: ${rate(baseRun.ms)} events/s`);
+console.log(`  ${mw.documents.length} MirrorWatch documents + ${rules.length} SigmaHQ rules: ${rate(fullRun.ms)} events/s (${fullRun.ms.toFixed(0)} ms), ${st.ruleMatches.toLocaleString('en-US')} rule matches, ${st.correlationMatches.toLocaleString('en-US')} correlation matches, ${fullRun.hits.toLocaleString('en-US')} reported hits`);

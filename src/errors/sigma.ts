@@ -12,6 +12,8 @@ export const SIGMA_ERRORS = {
   MW_ERR_SIGMA_PIPELINE: { status: 400, title: 'A Sigma processing pipeline file is invalid' },
   MW_ERR_SIGMA_PATH: { status: 400, title: 'A rule or event path does not exist or cannot be read' },
   MW_ERR_SIGMA_EVENTS: { status: 400, title: 'An events file line is not a JSON object' },
+  MW_ERR_SIGMA_RULES: { status: 400, title: 'Sigma rules given to a run have problems' },
+  MW_ERR_SIGMA_TESTS: { status: 400, title: 'A Sigma rule test file is invalid' },
 } as const satisfies Record<string, ErrorDef>;
 
 export type SigmaErrorCode = keyof typeof SIGMA_ERRORS;

@@ -1,7 +1,7 @@
 /** End to end through the real binary: `node bin/mirrorwatch.js rules …`. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -108,5 +108,71 @@ describe('mirrorwatch rules match', () => {
     const r = run('match', 'good.yml', '--events', 'broken.jsonl');
     assert.equal(r.code, 2);
     assert.match(r.err, /MW_ERR_SIGMA_EVENTS: broken\.jsonl:2/);
+  });
+});
+
+describe('mirrorwatch rules match with correlations', () => {
+  it('evaluates correlations in event time and reports the line that completed them', () => {
+    writeFileSync(
+      join(DIR, 'burst.yml'),
+      `title: upload
+id: 9a0a2b0e-4c39-4f7a-9a51-3f1f7f0f0010
+name: upload
+logsource: {product: dlp}
+detection: {sel: {Action: upload}, condition: sel}
+level: low
+---
+title: three uploads in an hour
+id: 9a0a2b0e-4c39-4f7a-9a51-3f1f7f0f0011
+correlation: {type: event_count, rules: [upload], group-by: [UserId], timespan: 1h, condition: {gte: 3}}
+level: high
+`,
+    );
+    const ev = (min: number, user: string): string => JSON.stringify({ TimeGenerated: `2026-03-02T10:${String(min).padStart(2, '0')}:00Z`, Action: 'upload', UserId: user });
+    writeFileSync(join(DIR, 'uploads.jsonl'), [ev(0, 'a'), ev(1, 'b'), ev(10, 'a'), ev(59, 'a')].join('\n') + '\n');
+    const r = run('match', 'burst.yml', '--events', 'uploads.jsonl', '--json');
+    assert.equal(r.code, 0, r.err);
+    const corr = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string; line: number; group?: unknown; value?: number })
+      .filter((m) => m.rule.endsWith('0011'));
+    assert.deepEqual(corr.map((m) => [m.line, m.group, m.value]), [[4, { UserId: 'a' }, 3]]);
+  });
+});
+
+describe('mirrorwatch rules list | test | export (shipped rules by default)', () => {
+  it('list shows every shipped document with its level and techniques', () => {
+    const r = run('list', '--json');
+    assert.equal(r.code, 0, r.err);
+    const rows = JSON.parse(r.out) as { id: string; level: string; alerts: boolean; techniques: string[] }[];
+    assert.ok(rows.length >= 15);
+    assert.ok(rows.some((x) => x.level === 'critical' && x.alerts && x.techniques.includes('AML.T0048.004')));
+  });
+  it('test runs the shipped rules\' tests and fails on a broken expectation', () => {
+    const ok = run('test', '--require-tests');
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /(\d+) of \1 test\(s\) passed/);
+    // A copy of one rule with a test that expects the opposite must fail.
+    const dir = mkdtempSync(join(DIR, 'rt-'));
+    mkdirSync(join(dir, 'tests'));
+    writeFileSync(join(dir, 'r.yml'), GOOD.replace('context.team|fieldref|neq: modelTeam', 'model: m'));
+    writeFileSync(join(dir, 'tests', 'r.yml'), `tests:\n  - name: wrong\n    events: [{kind: registry, action: download_artifact, model: other}]\n    fires: [9a0a2b0e-4c39-4f7a-9a51-3f1f7f0f0001]\n`);
+    const bad = run('test', dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /FAIL .*r\.yml: wrong\n\s+expected 9a0a2b0e-4c39-4f7a-9a51-3f1f7f0f0001 to fire; it did not/);
+  });
+  it('export writes the rule files, validated, without their tests', () => {
+    const out = join(DIR, 'export');
+    const r = run('export', '--out', out);
+    assert.equal(r.code, 0, r.err);
+    const files = readdirSync(out).sort();
+    assert.ok(files.includes('split-upload-burst.yml') && !files.includes('tests'));
+    const v = run('validate', out);
+    assert.equal(v.code, 1, 'without the pipeline, the placeholders have no values');
+    assert.match(v.err, /MW_ERR_SIGMA_PLACEHOLDER/);
+    const s = run('export');
+    assert.equal(s.code, 0);
+    assert.match(s.out, /title: Burst of Large Uploads to One Unsanctioned Destination/);
   });
 });

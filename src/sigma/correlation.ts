@@ -27,7 +27,19 @@ export interface CorrelationMatch {
   lastMs: number;
   /** The aggregated value the condition was tested on (count, sum, average, percentile). */
   value: number;
+  /**
+   * Ids (the events' `id` field) of the window's contributing events, oldest
+   * first, at most MAX_CORRELATION_EVIDENCE; a chained correlation carries its
+   * inner matches' ids.
+   */
+  evidence: string[];
 }
+
+/** Evidence ids kept per correlation match: enough to pivot, bounded like the window state. */
+export const MAX_CORRELATION_EVIDENCE = 50;
+
+/** Where a fed-back correlation match keeps its evidence (not a field a rule could name). */
+const EVIDENCE = Symbol('evidence');
 
 export interface CorrelationEngine {
   /** One base-rule (or correlation) match; returns the correlation matches it completes, chained ones included. */
@@ -48,9 +60,20 @@ interface Entry {
   t: number;
   rule: number;
   value: unknown;
+  ids: readonly string[];
+  /** Distinct-value keys of `value` (value_count), computed once. */
+  keys: readonly string[];
 }
 interface Group {
   entries: Entry[];
+  /**
+   * Running aggregates over `entries`, updated as entries enter and leave, so
+   * that testing the condition after each match costs O(1), not O(window):
+   * distinct-value counts (value_count) and the sum of numeric values.
+   */
+  distinct: Map<string, number>;
+  sum: number;
+  nums: number;
   lastMs: number;
   /** Event time of the first entry of the current window (for "at most N" conditions). */
   startMs: number;
@@ -77,6 +100,34 @@ function inRange(r: Range | undefined, x: number, fallback: Range): boolean {
   if (c.eq !== undefined && x !== c.eq) return false;
   if (c.neq !== undefined && x === c.neq) return false;
   return true;
+}
+
+function idsOf(event: SigmaEvent): readonly string[] {
+  const carried = (event as { [EVIDENCE]?: readonly string[] })[EVIDENCE];
+  if (carried) return carried;
+  return typeof event['id'] === 'string' ? [event['id']] : [];
+}
+
+function evidenceOf(entries: readonly Entry[]): string[] {
+  const out = new Set<string>();
+  for (const e of entries) {
+    for (const id of e.ids) {
+      if (out.size >= MAX_CORRELATION_EVIDENCE) return [...out];
+      out.add(id);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The distinct values of one entry: a multi-valued field (an array, such as
+ * the input hashes of a batched request) contributes each element, so
+ * value_count counts distinct inputs rather than distinct batches.
+ */
+function distinctKeys(v: unknown): string[] {
+  if (v == null) return [];
+  if (Array.isArray(v)) return v.filter((x) => x != null).map((x) => JSON.stringify(x));
+  return [JSON.stringify(v)];
 }
 
 function fieldOf(event: SigmaEvent, path: string): unknown {
@@ -115,15 +166,13 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       case 'event_count':
         return inRange(c.condition, es.length, {}) ? es.length : undefined;
       case 'value_count': {
-        const n = new Set(es.filter((e) => e.value != null).map((e) => JSON.stringify(e.value))).size;
+        const n = g.distinct.size;
         return inRange(c.condition, n, {}) ? n : undefined;
       }
       case 'value_sum':
       case 'value_avg': {
-        const nums = es.map((e) => Number(e.value)).filter(Number.isFinite);
-        if (!nums.length) return undefined;
-        const sum = nums.reduce((a, b) => a + b, 0);
-        const v = c.correlationType === 'value_sum' ? sum : sum / nums.length;
+        if (!g.nums) return undefined;
+        const v = c.correlationType === 'value_sum' ? g.sum : g.sum / g.nums;
         return inRange(c.condition, v, {}) ? v : undefined;
       }
       case 'value_percentile': {
@@ -157,9 +206,9 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
     if (!g.entries.length) return;
     const v = evaluate(c, g);
     if (v === undefined) return;
-    const m: CorrelationMatch = { correlation: c, group: g.values, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v };
+    const m: CorrelationMatch = { correlation: c, group: g.values, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v, evidence: evidenceOf(g.entries) };
     out.push(m);
-    if (depth < 8) pushOne({ id: c.id, name: c.name }, { ...g.values }, m.lastMs, out, depth + 1);
+    if (depth < 8) pushOne({ id: c.id, name: c.name }, fedBack(g.values, m.evidence), m.lastMs, out, depth + 1);
   };
 
   /** Drops (after judging "at most N" windows) every group whose window ended before `t`: eviction by event time. */
@@ -183,34 +232,36 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       let g = groups.get(key);
       if (!g) {
         if (groups.size >= maxGroups) evictOldest(groups);
-        g = { entries: [], lastMs: t, startMs: t, values: gv };
+        g = { entries: [], distinct: new Map(), sum: 0, nums: 0, lastMs: t, startMs: t, values: gv };
         groups.set(key, g);
       }
       if (deferred.has(c) && t > g.startMs + c.timespanMs) {
         // The group's window has closed: judge it, then this match opens the next one.
         closeWindow(c, g, out, depth);
-        g.entries = [];
+        removeEntries(g, g.entries.length);
         g.startMs = t;
       }
       const value = c.fields.length === 0 ? undefined : c.fields.length === 1 ? fieldOf(event, c.fields[0]!) : c.fields.map((f) => fieldOf(event, f));
       // Late events go in their time order; the window is anchored at the newest event time seen.
       let at = g.entries.length;
       while (at > 0 && g.entries[at - 1]!.t > t) at--;
-      g.entries.splice(at, 0, { t, rule: ri, value });
+      const entry: Entry = { t, rule: ri, value, ids: idsOf(event), keys: c.correlationType === 'value_count' ? distinctKeys(value) : [] };
+      g.entries.splice(at, 0, entry);
+      addEntry(g, entry);
       g.lastMs = Math.max(g.lastMs, t);
       const from = deferred.has(c) ? g.startMs : g.lastMs - c.timespanMs;
       let drop = 0;
       while (drop < g.entries.length && g.entries[drop]!.t < from) drop++;
-      if (drop) g.entries.splice(0, drop);
-      if (g.entries.length > maxEvents) g.entries.splice(0, g.entries.length - maxEvents);
+      if (drop) removeEntries(g, drop);
+      if (g.entries.length > maxEvents) removeEntries(g, g.entries.length - maxEvents);
       if (deferred.has(c)) continue;
       const v = evaluate(c, g);
       if (v === undefined) continue;
-      const m: CorrelationMatch = { correlation: c, group: gv, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v };
+      const m: CorrelationMatch = { correlation: c, group: gv, firstMs: g.entries[0]!.t, lastMs: g.lastMs, value: v, evidence: evidenceOf(g.entries) };
       groups.delete(key);
       out.push(m);
       // Chaining: a correlation may reference another correlation (spec: correlation "Related rules").
-      if (depth < 8) pushOne({ id: c.id, name: c.name }, { ...gv }, m.lastMs, out, depth + 1);
+      if (depth < 8) pushOne({ id: c.id, name: c.name }, fedBack(gv, m.evidence), m.lastMs, out, depth + 1);
     }
   };
 
@@ -244,6 +295,40 @@ export function createCorrelationEngine(correlations: CompiledCorrelation[], opt
       return n;
     },
   };
+}
+
+function addEntry(g: Group, e: Entry): void {
+  for (const k of e.keys) g.distinct.set(k, (g.distinct.get(k) ?? 0) + 1);
+  const x = Number(e.value);
+  if (e.value != null && e.value !== '' && Number.isFinite(x)) {
+    g.sum += x;
+    g.nums++;
+  }
+}
+
+/** Drops the `n` oldest entries, keeping the running aggregates in step. */
+function removeEntries(g: Group, n: number): void {
+  for (const e of g.entries.splice(0, n)) {
+    for (const k of e.keys) {
+      const left = g.distinct.get(k)! - 1;
+      if (left) g.distinct.set(k, left);
+      else g.distinct.delete(k);
+    }
+    const x = Number(e.value);
+    if (e.value != null && e.value !== '' && Number.isFinite(x)) {
+      g.sum -= x;
+      g.nums--;
+    }
+  }
+  // Floating-point drift: an empty window sums to exactly zero.
+  if (!g.nums) g.sum = 0;
+}
+
+/** A correlation match as an event of that correlation, for chaining: its group values, carrying its evidence. */
+function fedBack(values: Record<string, unknown>, evidence: string[]): SigmaEvent {
+  const e: SigmaEvent & { [EVIDENCE]?: readonly string[] } = { ...values };
+  e[EVIDENCE] = evidence;
+  return e;
 }
 
 function evictOldest(groups: Map<string, Group>): void {

@@ -13,14 +13,15 @@ export { createCorrelationEngine, type CorrelationEngine, type CorrelationMatch,
 export { loadPipeline, loadPipelineText, type Pipeline } from './pipeline.js';
 export { compileSafeRegex, MAX_REGEX_INPUT } from './regex.js';
 export { createRuleSet, type RuleSet } from './rule-set.js';
+export { formatProblem } from './format.js';
+export { createRuleRunner, defaultTimeOf, type RuleHit, type RuleRunner, type RuleRunnerOptions, type RuleRunnerStats } from './runner.js';
+export { createEnricher, derivedPlaceholders, type Enrichment } from './enrich.js';
+export { createSigmaAlerter, severityOf, techniqueOfTag, techniquesOf, type SigmaAlerter } from './alerts.js';
+export { addSigmaRules, contextPlaceholders, loadMirrorWatchRules, pipelineOrThrow, runRulesOnStore, type StoreRulesResult } from './store-rules.js';
+export { shippedPipelinePath, shippedRulesPath } from './shipped.js';
 
 /** Does the event satisfy the rule's detection? Accepts a plain event or a shared EventView. */
 export function match(rule: CompiledRule, event: SigmaEvent | EventAccess): boolean {
   const view = event instanceof EventView ? event : new EventView(event as SigmaEvent);
   return rule.match(view);
-}
-
-/** `file:line:col: CODE message`, the one format every caller prints. */
-export function formatProblem(p: { file: string; line: number; col: number; code: string; message: string }): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.code} ${p.message}`;
 }

@@ -3,7 +3,7 @@
  * collected (never only the first), each with file:line:column.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { compileDetection, detectionAnchors, type DetectionOptions } from './detection.js';
 import { documentKind, validateDocument } from './schema-validate.js';
 import type { CompiledCorrelation, CompiledDocument, CompiledFilter, CompiledRule, CorrelationType, Level, LogSource, Range, SigmaProblem, SourcePos } from './types.js';
@@ -66,7 +66,7 @@ export function loadRuleText(text: string, file: string, opts: LoadOptions = {})
       const detection = entry(d.root, 'detection')?.value;
       const match = compileDetection(detection, detOpts, docProblems, pos);
       const anchors = detectionAnchors(detection, detOpts);
-      const rule: CompiledRule = { ...base, type: 'rule', logsource, match, anchors, eventKinds: route?.kinds, standalone: true };
+      const rule: CompiledRule = { ...base, type: 'rule', logsource, match, anchors, eventKinds: route?.kinds, standalone: true, mapField: route?.mapField ?? ((f) => f) };
       if (!docProblems.length) documents.push(rule);
     } else if (kind === 'filter') {
       const f = entry(d.root, 'filter')?.value;
@@ -123,20 +123,27 @@ function compileCorrelation(base: Omit<CompiledCorrelation, 'type' | 'correlatio
     timespanMs: timespanMs ?? 0,
     condition,
     fields,
-    generate: c['generate'] === true,
+    // The v2.1 JSON schema puts `generate` at the top level; earlier examples nest it in `correlation`.
+    generate: c['generate'] === true || data['generate'] === true,
     standalone: true,
   };
 }
 
-/** `.yml`/`.yaml` files under the paths (directories recursively), sorted. */
+/** Folder name of rule tests inside a rule directory (docs/sigma.md "Rule tests"): not rules, never loaded as such. */
+export const RULE_TESTS_DIR = 'tests';
+
+/** `.yml`/`.yaml` files under the paths (directories recursively, except `tests/` folders below them), sorted. */
 export function ruleFiles(paths: string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string): void => {
+  const walk = (p: string, top: boolean): void => {
     const st = statSync(p);
-    if (st.isDirectory()) for (const n of readdirSync(p).sort()) walk(join(p, n));
+    if (st.isDirectory()) {
+      if (!top && basename(p) === RULE_TESTS_DIR) return;
+      for (const n of readdirSync(p).sort()) walk(join(p, n), false);
+    }
     else if (/\.ya?ml$/i.test(p) || paths.includes(p)) out.push(p);
   };
-  for (const p of paths) walk(p);
+  for (const p of paths) walk(p, true);
   return out;
 }
 

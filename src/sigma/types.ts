@@ -65,6 +65,8 @@ export interface CompiledRule extends RuleBase {
   anchors: { field: string; values: string[] }[];
   /** False when the rule only feeds correlations that do not `generate` it (spec: correlation "Generate"). */
   standalone: boolean;
+  /** Sigma field name → event field, from the pipeline's routing of the logsource (identity without one). */
+  mapField: (field: string) => string;
 }
 
 export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered' | 'value_sum' | 'value_avg' | 'value_percentile';

@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { MwError } from '../../errors/index.js';
 import { detectStore } from '../../detect/run.js';
+import { addSigmaRules } from '../../sigma/index.js';
 import { toIsoUtc } from '../../util/time.js';
 import { addDbOption, printJson, withStore } from '../shared.js';
 
@@ -13,10 +14,11 @@ export function register(program: Command): void {
     .option('--full', 'replay every event instead of continuing from the saved detection state')
     .option('--workers <n>', 'worker threads for fingerprints not yet cached (default: cores minus one)')
     .option('--no-progress', 'no progress bar')
-    .option('--json', 'print {"alerts":[...],"incidents":[...]} as JSON');
+    .option('--json', 'print {"alerts":[...],"incidents":[...]} as JSON')
+    .option('--rules <paths...>', 'also run these Sigma rule files or directories (docs/sigma.md); their matches are alerts');
   addDbOption(cmd);
   cmd.addHelpText('after', '\nDetectors, options and techniques: docs/detect.md. Output fields: docs/cli.md.');
-  cmd.action(async (opts: { db: string; since?: string; json?: boolean; full?: boolean; workers?: string; progress?: boolean }) => {
+  cmd.action(async (opts: { db: string; since?: string; json?: boolean; full?: boolean; workers?: string; progress?: boolean; rules?: string[] }) => {
     let since: string | undefined;
     if (opts.since != null) {
       since = toIsoUtc(opts.since) ?? toIsoUtc(`${opts.since}T00:00:00Z`) ?? undefined;
@@ -41,9 +43,10 @@ export function register(program: Command): void {
       if (done >= total) bar?.stop();
     };
     const run = await withStore(opts.db, async (store) => {
-      const r = await detectStore(store, {
+      const detected = await detectStore(store, {
         ...(since ? { since } : { incremental: true }),
-        ...(opts.full ? { full: true } : {}),
+        // Sigma rules run over the whole store and are correlated with the detectors' alerts, so a run with rules is a full one.
+        ...(opts.full || opts.rules?.length ? { full: true } : {}),
         ...(workers ? { workers } : {}),
         onFingerprintProgress,
         onFingerprintPrefetch: (p) => {
@@ -51,6 +54,7 @@ export function register(program: Command): void {
         },
         onNotice: say,
       });
+      const r = await addSigmaRules(store, detected, opts.rules, { ...(since ? { since } : {}), warn: (m) => process.stderr.write(m) });
       // Kept in the store for the response playbook, the dashboard and later runs.
       await store.putAlerts(r.alerts);
       await store.putIncidents(r.incidents);
