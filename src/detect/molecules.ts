@@ -7,7 +7,11 @@
  * count, and a generic fallback fingerprint for non-molecular inputs.
  */
 import type { InferenceEvent, Instance } from '../events/index.js';
+import { z } from 'zod';
+import type { Alert } from './alert.js';
 import { MAX_EVIDENCE } from './alert.js';
+import { DAY_MS, closeDueDays, dayStart } from './stats.js';
+import type { DetectorInstance } from './types.js';
 import { fnv1a } from '../sim/rng.js';
 import type { DetectionContext } from './types.js';
 
@@ -205,14 +209,36 @@ export function offFocusShare(xs: readonly Fp[], ref: readonly Fp[], radius: num
   return off / xs.length;
 }
 
+/** Options shared by detectors that honour announced campaigns (docs/detect.md). */
+export const announcedCampaignOptions = {
+  /** Project-name patterns (case-insensitive regular expressions) that announce a broad querying campaign. */
+  announcedProjectPatterns: z.array(z.string()).default(['^virtual-screening-', '^approved-load-test-']),
+  /** Days without an exceedance after which an announced campaign alerts again (one alert per campaign). */
+  announcedRealertDays: z.number().int().positive().default(7),
+};
+
 /**
- * The principal's projects that announce a broad querying campaign (a
- * virtual screen, an approved load test), by the organisation's naming
- * patterns: such traffic is expected to be diverse or heavy, so alerts on it
- * stay low and say why.
+ * Announced campaigns: a principal whose directory projects announce a broad
+ * querying campaign (a virtual screen, an approved load test) is expected to
+ * query diversely or heavily, so an exceedance gives one low alert per
+ * campaign that names the project. `check` returns null when the principal
+ * announces nothing, `skip` while a campaign already alerted (each exceedance
+ * extends it; a quiet spell of `announcedRealertDays` re-arms it), else the
+ * clause the explanation ends with.
  */
-export function announcedProjects(ctx: DetectionContext, principal: string, patterns: readonly RegExp[]): string[] {
-  return ctx.projectsOf(principal).filter((p) => patterns.some((re) => re.test(p)));
+export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectPatterns: readonly string[]; announcedRealertDays: number }) {
+  const patterns = o.announcedProjectPatterns.map((p) => new RegExp(p, 'i'));
+  const lastExceed = new Map<string, number>();
+  return {
+    check(principal: string, dayStartMs: number): null | 'skip' | string {
+      const announced = ctx.projectsOf(principal).filter((p) => patterns.some((re) => re.test(p)));
+      if (announced.length === 0) return null;
+      const last = lastExceed.get(principal) ?? -Infinity;
+      lastExceed.set(principal, dayStartMs);
+      if (dayStartMs - last < o.announcedRealertDays * DAY_MS) return 'skip';
+      return `, kept low because the directory announces project ${announced.join(', ')}`;
+    },
+  };
 }
 
 /** Models remembered per open day (for an alert's `models`). */
@@ -254,4 +280,49 @@ export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEv
 /** Entries an open day holds, for stateSize(). */
 export function dayEntries(day: SampledDay | undefined): number {
   return day ? 1 + day.sample.size + day.evidence.length + day.models.size : 0;
+}
+
+/**
+ * The event side of a detector that samples one day per principal and judges
+ * it when the day closes on event time: opens, fills and closes the days, and
+ * reports state size. `close` judges a closed day; `entries` counts the
+ * principal's state besides the open day.
+ */
+export function dailySampledDetector<S extends { day: SampledDay | undefined }>(options: {
+  ctx: DetectionContext;
+  sampleSize: number;
+  init: () => S;
+  close: (principal: string, state: S, day: SampledDay) => Alert[];
+  entries: (state: S) => number;
+}): DetectorInstance {
+  const states = new Map<string, S>();
+  let nextClose = Infinity;
+  const close = (p: string, s: S, day: SampledDay): Alert[] => {
+    s.day = undefined;
+    return options.close(p, s, day);
+  };
+  return {
+    onEvent(e, ms) {
+      if (e.kind !== 'inference') return [];
+      const p = e.principal.canonical;
+      let s = states.get(p);
+      if (!s) states.set(p, (s = options.init()));
+      const out: Alert[] = [];
+      const start = dayStart(ms);
+      if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
+      if (addToDay(s, e, start, options.sampleSize, options.ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
+      return out;
+    },
+    onWatermark(ms) {
+      if (ms < nextClose) return [];
+      const r = closeDueDays(states, ms, close);
+      nextClose = r.nextClose;
+      return r.alerts;
+    },
+    stateSize() {
+      let max = 0;
+      for (const s of states.values()) max = Math.max(max, options.entries(s) + dayEntries(s.day));
+      return { principals: states.size, maxEntriesPerPrincipal: max };
+    },
+  };
 }

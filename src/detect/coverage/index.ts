@@ -26,8 +26,8 @@ import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import type { SampledDay } from '../molecules.js';
-import { BottomK, MAX_DAY_MODELS, addToDay, announcedProjects, dayEntries, leaderClusters, meanPairwiseDistance } from '../molecules.js';
-import { DAY_MS, Ring, closeDueDays, dayStart, fmt, median, quantile, scaledMad } from '../stats.js';
+import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, leaderClusters, meanPairwiseDistance } from '../molecules.js';
+import { DAY_MS, Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
 export const coverageOptions = z
@@ -64,20 +64,15 @@ export const coverageOptions = z
     teamQuantile: z.number().min(0.5).max(1).default(0.95),
     /** Observed / max(threshold, team quantile) ratio from which a medium alert is high. */
     highRatio: z.number().min(1).default(3),
-    /** Project-name patterns (case-insensitive regular expressions) that announce a broad querying campaign. */
-    announcedProjectPatterns: z.array(z.string()).default(['^virtual-screening-', '^approved-load-test-']),
-    /** Days without an exceedance after which an announced campaign alerts again (one alert per campaign). */
-    announcedRealertDays: z.number().int().positive().default(7),
+    ...announcedCampaignOptions,
   })
   .strict();
 export type CoverageOptions = z.infer<typeof coverageOptions>;
 
 
-
 interface PrincipalState {
   history: Ring;
   day: SampledDay | undefined;
-  lastAnnouncedExceedMs: number;
 }
 
 const TECHNIQUES = ['AML.T0024.002', 'AML.T0005.001', 'AML.T0040', 'T1119'] as const;
@@ -95,13 +90,10 @@ export const coverage: Detector<CoverageOptions> = {
     maxBytesPerPrincipal: o.lookbackDays * 16 + o.sampleSize * 450 + MAX_EVIDENCE * 48 + MAX_DAY_MODELS * 64,
   }),
   create(o, ctx: DetectionContext): DetectorInstance {
-    const states = new Map<string, PrincipalState>();
     const teams = new Map<string, Ring>();
-    const patterns = o.announcedProjectPatterns.map((p) => new RegExp(p, 'i'));
-    let nextClose = Infinity;
+    const campaigns = announcedCampaigns(ctx, o);
 
     function close(principal: string, s: PrincipalState, day: SampledDay): Alert[] {
-      s.day = undefined;
       const fps = day.sample.fingerprints();
       const distinct = day.sample.distinct();
       if (fps.length < Math.min(o.minDailyInputs, o.sampleSize) || distinct < o.minDailyInputs) return [];
@@ -111,22 +103,7 @@ export const coverage: Detector<CoverageOptions> = {
 
       const team = ctx.teamOf(principal);
       const teamRing = team ? teams.get(team) : undefined;
-      let base: number;
-      let spread: number;
-      let source: string;
-      if (s.history.length >= o.minBaselineDays) {
-        base = median(s.history.values());
-        spread = scaledMad(s.history.values(), base);
-        source = 'their own median';
-      } else if (teamRing && teamRing.length >= o.minBaselineDays) {
-        base = median(teamRing.values());
-        spread = scaledMad(teamRing.values(), base);
-        source = `the ${team} team's median (new principal)`;
-      } else {
-        base = 0;
-        spread = o.newPrincipalDailySeries / o.madMultiplier;
-        source = 'the new-principal floor';
-      }
+      const { base, spread, source } = ownTeamOrFloor(s.history.values(), team, teamRing?.values(), o.minBaselineDays, o.newPrincipalDailySeries / o.madMultiplier);
       const threshold = Math.max(o.minDailySeries, base + o.madMultiplier * Math.max(spread, o.minSpreadFraction * base));
       const teamUpper = teamRing && teamRing.length >= o.minBaselineDays ? quantile(teamRing.values(), o.teamQuantile) : 0;
       s.history.push(series);
@@ -139,16 +116,9 @@ export const coverage: Detector<CoverageOptions> = {
 
       let severity: Severity = 'low';
       if (series > teamUpper && series >= o.mediumMinSeries) severity = series >= o.highRatio * Math.max(threshold, teamUpper) ? 'high' : 'medium';
-      const announced = announcedProjects(ctx, principal, patterns);
-      let note = '';
-      if (announced.length > 0) {
-        // One alert per campaign: every day above threshold extends it, a quiet spell re-arms the alert.
-        const rearmed = day.startMs - s.lastAnnouncedExceedMs >= o.announcedRealertDays * DAY_MS;
-        s.lastAnnouncedExceedMs = day.startMs;
-        if (!rearmed) return [];
-        severity = 'low';
-        note = `, kept low because the directory announces project ${announced.join(', ')}`;
-      }
+      const announced = campaigns.check(principal, day.startMs);
+      if (announced === 'skip') return [];
+      if (announced) severity = 'low';
       return [
         makeAlert({
           detector: 'coverage',
@@ -166,37 +136,17 @@ export const coverage: Detector<CoverageOptions> = {
           explanation:
             `${principal}'s queries covered about ${fmt(Math.round(series))} distinct series in one day ` +
             `(${fmt(distinct)} distinct inputs, ${Math.round(clusterShare * 100)}% starting a new cluster, mean pairwise Tanimoto distance ${mpd.toFixed(2)}) ` +
-            `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${note}.`,
+            `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${announced ?? ''}.`,
         }),
       ];
     }
 
-    return {
-      onEvent(e, ms) {
-        if (e.kind !== 'inference') return [];
-        const p = e.principal.canonical;
-        let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), day: undefined, lastAnnouncedExceedMs: -Infinity }));
-        const out: Alert[] = [];
-        const start = dayStart(ms);
-        if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
-        if (addToDay(s, e, start, o.sampleSize, ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
-        return out;
-      },
-      onWatermark(ms) {
-        if (ms < nextClose) return [];
-        const r = closeDueDays(states, ms, close);
-        nextClose = r.nextClose;
-        return r.alerts;
-      },
-      stateSize() {
-        let max = 0;
-        for (const s of states.values()) {
-          const n = s.history.length + dayEntries(s.day);
-          if (n > max) max = n;
-        }
-        return { principals: states.size, maxEntriesPerPrincipal: max };
-      },
-    };
+    return dailySampledDetector<PrincipalState>({
+      ctx,
+      sampleSize: o.sampleSize,
+      init: () => ({ history: new Ring(o.lookbackDays), day: undefined }),
+      close,
+      entries: (s) => s.history.length,
+    });
   },
 };

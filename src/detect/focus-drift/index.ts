@@ -18,8 +18,8 @@ import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import type { SampledDay } from '../molecules.js';
-import { BottomK, MAX_DAY_MODELS, addToDay, announcedProjects, dayEntries, offFocusShare } from '../molecules.js';
-import { DAY_MS, Ring, closeDueDays, dayStart, fmt, median, scaledMad } from '../stats.js';
+import { BottomK, MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, offFocusShare } from '../molecules.js';
+import { DAY_MS, Ring, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
 export const focusDriftOptions = z
@@ -48,10 +48,7 @@ export const focusDriftOptions = z
     highOffFocusShare: z.number().min(0).max(1).default(0.8),
     /** Distinct inputs a day needs for a high alert. */
     highMinInputs: z.number().int().positive().default(100),
-    /** Project-name patterns (case-insensitive regular expressions) that announce a broad querying campaign. */
-    announcedProjectPatterns: z.array(z.string()).default(['^virtual-screening-', '^approved-load-test-']),
-    /** Days without an exceedance after which an announced campaign alerts again (one alert per campaign). */
-    announcedRealertDays: z.number().int().positive().default(7),
+    ...announcedCampaignOptions,
   })
   .strict();
 export type FocusDriftOptions = z.infer<typeof focusDriftOptions>;
@@ -62,7 +59,6 @@ interface PrincipalState {
   focus: BottomK;
   shares: Ring;
   day: SampledDay | undefined;
-  lastAnnouncedExceedMs: number;
 }
 
 const TECHNIQUES = ['AML.T0024.002', 'AML.T0005.001', 'AML.T0040', 'T1119'] as const;
@@ -79,12 +75,9 @@ export const focusDrift: Detector<FocusDriftOptions> = {
     maxBytesPerPrincipal: (o.focusSize + o.sampleSize) * 450 + o.lookbackDays * 16 + MAX_EVIDENCE * 48 + MAX_DAY_MODELS * 64,
   }),
   create(o, ctx: DetectionContext): DetectorInstance {
-    const states = new Map<string, PrincipalState>();
-    const patterns = o.announcedProjectPatterns.map((p) => new RegExp(p, 'i'));
-    let nextClose = Infinity;
+    const campaigns = announcedCampaigns(ctx, o);
 
     function close(principal: string, s: PrincipalState, day: SampledDay): Alert[] {
-      s.day = undefined;
       const xs = day.sample.fingerprints();
       const ref = s.focus.fingerprints();
       const focusSize = s.focus.distinct();
@@ -100,16 +93,9 @@ export const focusDrift: Detector<FocusDriftOptions> = {
 
       const distinct = day.sample.distinct();
       let severity: Severity = share >= o.highOffFocusShare && distinct >= o.highMinInputs ? 'high' : 'medium';
-      const announced = announcedProjects(ctx, principal, patterns);
-      let note = '';
-      if (announced.length > 0) {
-        // One alert per campaign: every day above threshold extends it, a quiet spell re-arms the alert.
-        const rearmed = day.startMs - s.lastAnnouncedExceedMs >= o.announcedRealertDays * DAY_MS;
-        s.lastAnnouncedExceedMs = day.startMs;
-        if (!rearmed) return [];
-        severity = 'low';
-        note = `, kept low because the directory announces project ${announced.join(', ')}`;
-      }
+      const announced = campaigns.check(principal, day.startMs);
+      if (announced === 'skip') return [];
+      if (announced) severity = 'low';
       return [
         makeAlert({
           detector: 'focus-drift',
@@ -127,37 +113,17 @@ export const focusDrift: Detector<FocusDriftOptions> = {
           explanation:
             `${Math.round(share * 100)}% of ${principal}'s ${fmt(distinct)} distinct inputs in one day lie outside their focus area ` +
             `(no earlier query within Tanimoto similarity ${(1 - o.focusRadius).toFixed(2)}, focus sampled from ${fmt(focusSize)} earlier inputs) ` +
-            `against ${own ? `their median share of ${Math.round(base * 100)}%` : 'no baseline yet'} (threshold ${Math.round(threshold * 100)}%)${note}.`,
+            `against ${own ? `their median share of ${Math.round(base * 100)}%` : 'no baseline yet'} (threshold ${Math.round(threshold * 100)}%)${announced ?? ''}.`,
         }),
       ];
     }
 
-    return {
-      onEvent(e, ms) {
-        if (e.kind !== 'inference') return [];
-        const p = e.principal.canonical;
-        let s = states.get(p);
-        if (!s) states.set(p, (s = { focus: new BottomK(o.focusSize), shares: new Ring(o.lookbackDays), day: undefined, lastAnnouncedExceedMs: -Infinity }));
-        const out: Alert[] = [];
-        const start = dayStart(ms);
-        if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
-        if (addToDay(s, e, start, o.sampleSize, ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
-        return out;
-      },
-      onWatermark(ms) {
-        if (ms < nextClose) return [];
-        const r = closeDueDays(states, ms, close);
-        nextClose = r.nextClose;
-        return r.alerts;
-      },
-      stateSize() {
-        let max = 0;
-        for (const s of states.values()) {
-          const n = s.focus.size + s.shares.length + dayEntries(s.day);
-          if (n > max) max = n;
-        }
-        return { principals: states.size, maxEntriesPerPrincipal: max };
-      },
-    };
+    return dailySampledDetector<PrincipalState>({
+      ctx,
+      sampleSize: o.sampleSize,
+      init: () => ({ focus: new BottomK(o.focusSize), shares: new Ring(o.lookbackDays), day: undefined }),
+      close,
+      entries: (s) => s.focus.size + s.shares.length,
+    });
   },
 };
