@@ -8,8 +8,8 @@
  */
 import type { InferenceEvent, Instance } from '../events/index.js';
 import { z } from 'zod';
-import type { Alert } from './alert.js';
-import { MAX_EVIDENCE } from './alert.js';
+import type { Alert, AlertInput } from './alert.js';
+import { MAX_EVIDENCE, makeAlert } from './alert.js';
 import { DAY_MS, closeDueDays, dayStart } from './stats.js';
 import type { DetectorInstance } from './types.js';
 import { fnv1a } from '../sim/rng.js';
@@ -215,6 +215,12 @@ export const announcedCampaignOptions = {
   announcedProjectPatterns: z.array(z.string()).default(['^virtual-screening-', '^approved-load-test-']),
   /** Days without an exceedance after which an announced campaign alerts again (one alert per campaign). */
   announcedRealertDays: z.number().int().positive().default(7),
+  /**
+   * `low`: one low alert per announced campaign, naming the project; `none`:
+   * no alert at all (when another detector already reports the campaign and a
+   * second detector's alert would lift the correlator's single-detector cap).
+   */
+  announcedAlerts: z.enum(['low', 'none']).default('low'),
 };
 
 /**
@@ -226,7 +232,7 @@ export const announcedCampaignOptions = {
  * extends it; a quiet spell of `announcedRealertDays` re-arms it), else the
  * clause the explanation ends with.
  */
-export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectPatterns: readonly string[]; announcedRealertDays: number }) {
+export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectPatterns: readonly string[]; announcedRealertDays: number; announcedAlerts: 'low' | 'none' }) {
   const patterns = o.announcedProjectPatterns.map((p) => new RegExp(p, 'i'));
   const lastExceed = new Map<string, number>();
   return {
@@ -235,7 +241,7 @@ export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectP
       if (announced.length === 0) return null;
       const last = lastExceed.get(principal) ?? -Infinity;
       lastExceed.set(principal, dayStartMs);
-      if (dayStartMs - last < o.announcedRealertDays * DAY_MS) return 'skip';
+      if (o.announcedAlerts === 'none' || dayStartMs - last < o.announcedRealertDays * DAY_MS) return 'skip';
       return `, kept low because the directory announces project ${announced.join(', ')}`;
     },
   };
@@ -325,4 +331,9 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }>(
       return { principals: states.size, maxEntriesPerPrincipal: max };
     },
   };
+}
+
+/** The alert of a closed sampled day: window and time are the day, evidence and models the day's. */
+export function dayAlert(a: Omit<AlertInput, 'models' | 'atMs' | 'windowStartMs' | 'windowEndMs' | 'evidence'>, day: SampledDay): Alert {
+  return makeAlert({ ...a, models: [...day.models], atMs: day.startMs + DAY_MS, windowStartMs: day.startMs, windowEndMs: day.startMs + DAY_MS, evidence: day.evidence });
 }

@@ -24,10 +24,10 @@
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
-import { makeAlert, MAX_EVIDENCE } from '../alert.js';
+import { MAX_EVIDENCE } from '../alert.js';
 import type { SampledDay } from '../molecules.js';
-import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, leaderClusters, meanPairwiseDistance } from '../molecules.js';
-import { DAY_MS, Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
+import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
+import { Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
 export const coverageOptions = z
@@ -120,24 +120,19 @@ export const coverage: Detector<CoverageOptions> = {
       if (announced === 'skip') return [];
       if (announced) severity = 'low';
       return [
-        makeAlert({
+        dayAlert({
           detector: 'coverage',
           severity,
           principal,
-          models: [...day.models],
-          atMs: day.startMs + DAY_MS,
-          windowStartMs: day.startMs,
-          windowEndMs: day.startMs + DAY_MS,
           techniques: [...TECHNIQUES],
           observed: series,
           baseline: base,
           threshold,
-          evidence: day.evidence,
           explanation:
             `${principal}'s queries covered about ${fmt(Math.round(series))} distinct series in one day ` +
             `(${fmt(distinct)} distinct inputs, ${Math.round(clusterShare * 100)}% starting a new cluster, mean pairwise Tanimoto distance ${mpd.toFixed(2)}) ` +
             `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${announced ?? ''}.`,
-        }),
+        }, day),
       ];
     }
 

@@ -16,10 +16,10 @@
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
-import { makeAlert, MAX_EVIDENCE } from '../alert.js';
+import { MAX_EVIDENCE } from '../alert.js';
 import type { SampledDay } from '../molecules.js';
-import { BottomK, MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, offFocusShare } from '../molecules.js';
-import { DAY_MS, Ring, fmt, median, scaledMad } from '../stats.js';
+import { BottomK, MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, offFocusShare } from '../molecules.js';
+import { Ring, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
 export const focusDriftOptions = z
@@ -97,24 +97,19 @@ export const focusDrift: Detector<FocusDriftOptions> = {
       if (announced === 'skip') return [];
       if (announced) severity = 'low';
       return [
-        makeAlert({
+        dayAlert({
           detector: 'focus-drift',
           severity,
           principal,
-          models: [...day.models],
-          atMs: day.startMs + DAY_MS,
-          windowStartMs: day.startMs,
-          windowEndMs: day.startMs + DAY_MS,
           techniques: [...TECHNIQUES],
           observed: share,
           baseline: base,
           threshold,
-          evidence: day.evidence,
           explanation:
             `${Math.round(share * 100)}% of ${principal}'s ${fmt(distinct)} distinct inputs in one day lie outside their focus area ` +
             `(no earlier query within Tanimoto similarity ${(1 - o.focusRadius).toFixed(2)}, focus sampled from ${fmt(focusSize)} earlier inputs) ` +
             `against ${own ? `their median share of ${Math.round(base * 100)}%` : 'no baseline yet'} (threshold ${Math.round(threshold * 100)}%)${announced ?? ''}.`,
-        }),
+        }, day),
       ];
     }
 
