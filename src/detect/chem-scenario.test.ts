@@ -50,8 +50,14 @@ for (const seed of [2, 5]) {
       const innocent = new Set([...truth.benign, ...truth.decoys.map((d) => d.principal)]);
       const serious = alerts.filter((a) => innocent.has(a.principal) && severityRank(a.severity) >= severityRank('high'));
       assert.deepEqual(serious.map((a) => `${a.detector} ${a.severity} ${a.principal}: ${a.explanation}`), []);
+      // The announced virtual screen is silent by default, and one low alert naming the project with `announcedAlerts: 'low'`.
       const screener = truth.decoys.find((d) => d.behaviour === 'virtual_screening_campaign')!.principal;
-      for (const a of alerts.filter((x) => x.principal === screener)) {
+      assert.deepEqual(alerts.filter((x) => x.principal === screener), []);
+      const low = { announcedAlerts: 'low' };
+      const loud = await replayStore(store, { context, detectors: [coverage, focusDrift], detectorOptions: { coverage: low, 'focus-drift': low } });
+      const onScreener = loud.alerts.filter((x) => x.principal === screener);
+      assert.ok(onScreener.length <= 2);
+      for (const a of onScreener) {
         assert.equal(a.severity, 'low');
         assert.match(a.explanation, /announces project virtual-screening-/);
       }

@@ -217,17 +217,19 @@ export const announcedCampaignOptions = {
   announcedRealertDays: z.number().int().positive().default(7),
   /**
    * `low`: one low alert per announced campaign, naming the project; `none`:
-   * no alert at all (when another detector already reports the campaign and a
-   * second detector's alert would lift the correlator's single-detector cap).
+   * no alert. `none` by default because query-volume already alerts on these
+   * campaigns (medium, day after day) and any second detector's alert lifts
+   * the correlator's single-detector cap: with `low`, the announced virtual
+   * screen opened an incident on two of three simulated seeds (docs/detect.md).
    */
-  announcedAlerts: z.enum(['low', 'none']).default('low'),
+  announcedAlerts: z.enum(['low', 'none']).default('none'),
 };
 
 /**
  * Announced campaigns: a principal whose directory projects announce a broad
  * querying campaign (a virtual screen, an approved load test) is expected to
- * query diversely or heavily, so an exceedance gives one low alert per
- * campaign that names the project. `check` returns null when the principal
+ * query diversely or heavily, so an exceedance gives at most one low alert per
+ * campaign that names the project (`announcedAlerts`). `check` returns null when the principal
  * announces nothing, `skip` while a campaign already alerted (each exceedance
  * extends it; a quiet spell of `announcedRealertDays` re-arms it), else the
  * clause the explanation ends with.

@@ -93,10 +93,11 @@ describe('coverage', () => {
     const ctx = buildContext({ fingerprint: hashedFingerprint, directory: [person('kim', 'drug-discovery', ['jak2', 'virtual-screening-jak2-2026'])] });
     const history = Array.from({ length: 8 }, () => t.series('jak2', 50));
     const campaign = Array.from({ length: 5 }, () => t.diverse(1200));
-    const alerts = run(days('kim', [...history, ...campaign]), ctx);
+    const alerts = run(days('kim', [...history, ...campaign]), ctx, { announcedAlerts: 'low' });
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]!.severity, 'low');
     assert.match(alerts[0]!.explanation, /kept low because the directory announces project virtual-screening-jak2-2026/);
+    assert.equal(run(days('kim', [...history, ...campaign]), ctx).length, 0, 'silent by default');
     // Without the announcement the campaign alerts day after day, starting above low.
     const plain = run(days('kim', [...history, ...campaign]), buildContext({ fingerprint: hashedFingerprint, directory: [person('kim', 'drug-discovery', ['jak2'])] }));
     assert.ok(plain.length >= 3 && plain[0]!.severity !== 'low', JSON.stringify(plain.map((a) => a.severity)));

@@ -45,7 +45,8 @@ describe('focus-drift', () => {
     const t = traffic(5);
     const perDay = [...Array.from({ length: 8 }, () => t.series('jak2', 40)), ...Array.from({ length: 4 }, () => t.diverse(400))];
     const ctx = buildContext({ fingerprint: hashedFingerprint, directory: [person('kim', 'drug-discovery', ['jak2', 'virtual-screening-jak2-2026'])] });
-    const alerts = run(days('kim', perDay), ctx);
+    const alerts = run(days('kim', perDay), ctx, { announcedAlerts: 'low' });
+    assert.equal(run(days('kim', perDay), ctx).length, 0, 'silent by default');
     assert.deepEqual(alerts.map((a) => a.severity), ['low']);
     assert.match(alerts[0]!.explanation, /kept low because the directory announces project virtual-screening-jak2-2026\.$/);
     assert.ok(run(days('kim', perDay), buildContext({ fingerprint: hashedFingerprint })).length >= 1);
