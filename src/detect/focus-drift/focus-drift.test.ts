@@ -37,6 +37,10 @@ describe('focus-drift', () => {
   it('needs a focus to leave: a new principal, or one who always queries widely, is not flagged', () => {
     const t = traffic(4);
     assert.equal(run(days('alice', [t.diverse(500)])).length, 0);
+    // A thin focus (one day of 15 molecules) is judged, but its alert stays low.
+    const thin = run(days('alice', [t.series('a', 15), [...t.diverse(200), ...t.series('a', 10)]]));
+    assert.deepEqual(thin.map((a) => a.severity), ['low']);
+    assert.match(thin[0]!.explanation, /focus sampled from 15 earlier inputs/);
     const wide = Array.from({ length: 10 }, () => [...t.series('a', 30), ...t.diverse(30)]);
     assert.equal(run(days('alice', wide)).length, 0, 'about half off focus every day is this principal\'s habit');
   });

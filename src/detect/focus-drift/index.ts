@@ -31,7 +31,13 @@ export const focusDriftOptions = z
     /** Tanimoto distance beyond which an input is outside the focus area. */
     focusRadius: z.number().min(0.05).max(1).default(0.6),
     /** Focus inputs needed before days are judged (a principal without history has no focus to leave). */
-    minFocusInputs: z.number().int().min(1).default(20),
+    minFocusInputs: z.number().int().min(1).default(10),
+    /**
+     * Focus inputs below which alerts stay low: a thin focus (a principal's
+     * first days) says little about their habit, but an extraction that starts
+     * almost with the principal's history (low-and-slow) must still be seen.
+     */
+    confidentFocusInputs: z.number().int().min(1).default(50),
     /** Days with fewer sampled distinct inputs are not judged. */
     minDailyInputs: z.number().int().min(2).default(20),
     /** Judged days of off-focus shares kept per principal. */
@@ -93,6 +99,7 @@ export const focusDrift: Detector<FocusDriftOptions> = {
 
       const distinct = day.sample.distinct();
       let severity: Severity = share >= o.highOffFocusShare && distinct >= o.highMinInputs ? 'high' : 'medium';
+      if (ref.length < o.confidentFocusInputs) severity = 'low';
       const announced = campaigns.check(principal, day.startMs);
       if (announced === 'skip') return [];
       if (announced) severity = 'low';
