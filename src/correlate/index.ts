@@ -31,6 +31,8 @@ export const DETECTOR_MEANING: Readonly<Record<string, { phases: readonly Phase[
   'departing-user': { phases: [], vectors: ['insider_copy'] },
   recon: { phases: ['recon'], vectors: [] },
   prada: { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
+  coverage: { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
+  'focus-drift': { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
 };
 
 const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/);

@@ -1,5 +1,7 @@
 /** Every detector the engine runs by default. The conformance test runs against each of these. */
+import { coverage } from './coverage/index.js';
 import { departingUser } from './departing-user/index.js';
+import { focusDrift } from './focus-drift/index.js';
 import { prada } from './prada/index.js';
 import { queryVolume } from './query-volume/index.js';
 import { recon } from './recon/index.js';
@@ -7,12 +9,12 @@ import { registryTheft } from './registry-theft/index.js';
 import { splitExfil } from './split-exfil/index.js';
 import type { AnyDetector } from './types.js';
 
-export const DETECTORS: readonly AnyDetector[] = [queryVolume, registryTheft, departingUser, splitExfil, recon];
+export const DETECTORS: readonly AnyDetector[] = [queryVolume, registryTheft, departingUser, splitExfil, recon, coverage, focusDrift];
 
 /**
- * Detectors that meet the contract but are not run by default yet: `prada`
- * needs calibration on molecular traffic (docs/detect.md) and RDKit
- * fingerprints in the context (`contextFromStore(store, { chem: true })`).
+ * Detectors that meet the contract but are not run by default: `prada`
+ * separates the insider from benign traffic only with a margin of 0.002 in W
+ * on the simulator, and misses low-and-slow extraction (calibration in docs/detect.md).
  */
 export const EXPERIMENTAL_DETECTORS: readonly AnyDetector[] = [prada];
 

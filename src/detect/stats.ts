@@ -89,3 +89,20 @@ export function closeDueDays<D extends { startMs: number }, S extends { day?: D 
   }
   return { alerts, nextClose };
 }
+
+/**
+ * Baseline for a principal's day: the median and scaled MAD of their own
+ * earlier days once there are `minDays`, else of their team's recent days (a
+ * new principal), else zero with `floorSpread` (no team either).
+ */
+export function ownTeamOrFloor(own: readonly number[], team: string | null, teamDays: readonly number[] | undefined, minDays: number, floorSpread: number): { base: number; spread: number; source: string } {
+  if (own.length >= minDays) {
+    const base = median(own);
+    return { base, spread: scaledMad(own, base), source: 'their own median' };
+  }
+  if (teamDays && teamDays.length >= minDays) {
+    const base = median(teamDays);
+    return { base, spread: scaledMad(teamDays, base), source: `the ${team} team's median (new principal)` };
+  }
+  return { base: 0, spread: floorSpread, source: 'the new-principal floor' };
+}

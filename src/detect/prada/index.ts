@@ -23,6 +23,8 @@ import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import { shapiroWilkW } from '../shapiro.js';
 import { DAY_MS, Ring, dayStart } from '../stats.js';
 import type { Detector, DetectorInstance } from '../types.js';
+import type { Fp } from '../molecules.js';
+import { distance, popcount32, toFp } from '../molecules.js';
 
 export const pradaOptions = z
   .object({
@@ -44,34 +46,8 @@ export const pradaOptions = z
   .strict();
 export type PradaOptions = z.infer<typeof pradaOptions>;
 
-/** A fingerprint as 32-bit words with its bit count: Tanimoto then needs one AND-popcount per word. */
-export interface Fp {
-  words: Uint32Array;
-  bits: number;
-}
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
-
-export function toFp(bytes: Uint8Array): Fp {
-  const words = new Uint32Array(Math.ceil(bytes.length / 4));
-  for (let i = 0; i < bytes.length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
-  let bits = 0;
-  for (const w of words) bits += popcount32(w);
-  return { words, bits };
-}
-
-/** Tanimoto distance 1 - |a AND b| / |a OR b| (same value as chem's tanimoto on the packed bytes). */
-export function distance(a: Fp, b: Fp): number {
-  let both = 0;
-  const n = Math.min(a.words.length, b.words.length);
-  for (let i = 0; i < n; i++) both += popcount32(a.words[i]! & b.words[i]!);
-  const either = a.bits + b.bits - both;
-  return either === 0 ? 0 : 1 - both / either;
-}
+export type { Fp } from '../molecules.js';
+export { distance, toFp } from '../molecules.js';
 
 interface Track {
   model: string;

@@ -1,0 +1,147 @@
+/**
+ * Query-space coverage: how much of the input space a principal's queries
+ * cover in one UTC day, against their own history and their team's.
+ *
+ * Model extraction needs queries spread over the input space (Tramèr et al.,
+ * "Stealing Machine Learning Models via Prediction APIs", USENIX Security
+ * 2016; Papernot et al. 2017 for synthetic queries): tens of thousands of
+ * diverse public-like molecules, one per series, and combinatorial
+ * enumerations. Research traffic works on a few chemical series. Per day,
+ * a bottom-k sample of the distinct inputs (uniform, order-independent,
+ * fingerprinted only when sampled: Morgan r=2 for molecules, a hashed binned
+ * fingerprint for numeric feature vectors) gives
+ * - the share of the sample that starts a new leader cluster at Tanimoto
+ *   distance `clusterRadius` (a cheap proxy for the Bemis-Murcko scaffold
+ *   count), times the distinct inputs (KMV estimate): the **series covered**
+ *   that day, the number compared with the baselines;
+ * - the mean pairwise Tanimoto distance of the sample, which must also be high:
+ *   a big focused batch job covers many molecules but few series.
+ * The series count is compared with the median and scaled MAD of the
+ * principal's earlier active days (the team's recent days for a principal
+ * with too little history), and with the team's upper quantile for severity.
+ * Principals whose directory projects announce a broad campaign (a virtual
+ * screen, an approved load test) get low alerts at most once a week, saying so.
+ */
+import { z } from 'zod';
+import type { Alert, Severity } from '../alert.js';
+import { MAX_EVIDENCE } from '../alert.js';
+import type { SampledDay } from '../molecules.js';
+import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
+import { Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
+import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
+
+export const coverageOptions = z
+  .object({
+    /** Distinct inputs sampled per principal and day (bottom-k by hash); pairwise work is quadratic in it. */
+    sampleSize: z.number().int().min(16).max(1024).default(128),
+    /** Tanimoto distance within which a sampled input joins an earlier one's cluster (0.6: Butina's series cut). */
+    clusterRadius: z.number().min(0.05).max(1).default(0.6),
+    /** Active days of history kept per principal. */
+    lookbackDays: z.number().int().min(3).max(365).default(28),
+    /** Own active days needed before the own baseline is used; fewer means "new principal". */
+    minBaselineDays: z.number().int().min(1).default(5),
+    /** Threshold = median + madMultiplier x scaled MAD (Iglewicz & Hoaglin 1993). */
+    madMultiplier: z.number().positive().default(3.5),
+    /** The spread is at least this fraction of the median, so a very regular user is not flagged for small changes. */
+    minSpreadFraction: z.number().min(0).default(0.5),
+    /** Days with fewer distinct fingerprinted inputs are not judged (a small sample's diversity is noise). */
+    minDailyInputs: z.number().int().min(2).default(30),
+    /** Days covering fewer series never alert. */
+    minDailySeries: z.number().nonnegative().default(40),
+    /** Mean pairwise Tanimoto distance of the day's sample an alert needs (research days: median 0.79, 90th percentile 0.84 on the simulator). */
+    minMeanDistance: z.number().min(0).max(1).default(0.85),
+    /** Threshold for a new principal without a team baseline, series per day. */
+    newPrincipalDailySeries: z.number().positive().default(150),
+    /** Team days kept per team. */
+    teamHistoryDays: z.number().int().positive().default(256),
+    /**
+     * Series a day must cover for a medium or high alert: research days that
+     * broaden (a new programme, a literature set) reached 60-150 series on the
+     * simulator, extraction days 1,000-3,500; below this an alert stays low.
+     */
+    mediumMinSeries: z.number().nonnegative().default(250),
+    /** Quantile of the team's recent days a medium alert must exceed. */
+    teamQuantile: z.number().min(0.5).max(1).default(0.95),
+    /** Observed / max(threshold, team quantile) ratio from which a medium alert is high. */
+    highRatio: z.number().min(1).default(3),
+    ...announcedCampaignOptions,
+  })
+  .strict();
+export type CoverageOptions = z.infer<typeof coverageOptions>;
+
+
+interface PrincipalState {
+  history: Ring;
+  day: SampledDay | undefined;
+}
+
+const TECHNIQUES = ['AML.T0024.002', 'AML.T0005.001', 'AML.T0040', 'T1119'] as const;
+
+export const coverage: Detector<CoverageOptions> = {
+  id: 'coverage',
+  title: 'Query-space coverage above the principal\'s and team\'s habit',
+  accepts: ['inference'],
+  needs: ['fingerprints'],
+  options: coverageOptions,
+  techniques: [...TECHNIQUES],
+  stateBounds: (o) => ({
+    maxEntriesPerPrincipal: o.lookbackDays + o.sampleSize + MAX_EVIDENCE + MAX_DAY_MODELS + 1,
+    // A sampled fingerprint is 256 bytes of words plus its key (SMILES) and bookkeeping.
+    maxBytesPerPrincipal: o.lookbackDays * 16 + o.sampleSize * 450 + MAX_EVIDENCE * 48 + MAX_DAY_MODELS * 64,
+  }),
+  create(o, ctx: DetectionContext): DetectorInstance {
+    const teams = new Map<string, Ring>();
+    const campaigns = announcedCampaigns(ctx, o);
+
+    function close(principal: string, s: PrincipalState, day: SampledDay): Alert[] {
+      const fps = day.sample.fingerprints();
+      const distinct = day.sample.distinct();
+      if (fps.length < Math.min(o.minDailyInputs, o.sampleSize) || distinct < o.minDailyInputs) return [];
+      const clusterShare = leaderClusters(fps, o.clusterRadius) / fps.length;
+      const series = clusterShare * distinct;
+      const mpd = meanPairwiseDistance(fps);
+
+      const team = ctx.teamOf(principal);
+      const teamRing = team ? teams.get(team) : undefined;
+      const { base, spread, source } = ownTeamOrFloor(s.history.values(), team, teamRing?.values(), o.minBaselineDays, o.newPrincipalDailySeries / o.madMultiplier);
+      const threshold = Math.max(o.minDailySeries, base + o.madMultiplier * Math.max(spread, o.minSpreadFraction * base));
+      const teamUpper = teamRing && teamRing.length >= o.minBaselineDays ? quantile(teamRing.values(), o.teamQuantile) : 0;
+      s.history.push(series);
+      if (team) {
+        let r = teams.get(team);
+        if (!r) teams.set(team, (r = new Ring(o.teamHistoryDays)));
+        r.push(series);
+      }
+      if (series <= threshold || mpd < o.minMeanDistance) return [];
+
+      let severity: Severity = 'low';
+      if (series > teamUpper && series >= o.mediumMinSeries) severity = series >= o.highRatio * Math.max(threshold, teamUpper) ? 'high' : 'medium';
+      const announced = campaigns.check(principal, day.startMs);
+      if (announced === 'skip') return [];
+      if (announced) severity = 'low';
+      return [
+        dayAlert({
+          detector: 'coverage',
+          severity,
+          principal,
+          techniques: [...TECHNIQUES],
+          observed: series,
+          baseline: base,
+          threshold,
+          explanation:
+            `${principal}'s queries covered about ${fmt(Math.round(series))} distinct series in one day ` +
+            `(${fmt(distinct)} distinct inputs, ${Math.round(clusterShare * 100)}% starting a new cluster, mean pairwise Tanimoto distance ${mpd.toFixed(2)}) ` +
+            `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${announced ?? ''}.`,
+        }, day),
+      ];
+    }
+
+    return dailySampledDetector<PrincipalState>({
+      ctx,
+      sampleSize: o.sampleSize,
+      init: () => ({ history: new Ring(o.lookbackDays), day: undefined }),
+      close,
+      entries: (s) => s.history.length,
+    });
+  },
+};

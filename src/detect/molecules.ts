@@ -1,0 +1,341 @@
+/**
+ * Bounded views of a principal's query inputs for the chemistry-aware
+ * detectors (coverage, focus-drift, prada): packed fingerprints with a fast
+ * Tanimoto distance, a bottom-k sample of a day's distinct inputs (a uniform
+ * sample chosen by hash, so it does not depend on arrival order and only
+ * sampled molecules are ever fingerprinted), a KMV estimate of the distinct
+ * count, and a generic fallback fingerprint for non-molecular inputs.
+ */
+import type { InferenceEvent, Instance } from '../events/index.js';
+import { z } from 'zod';
+import type { Alert, AlertInput } from './alert.js';
+import { MAX_EVIDENCE, makeAlert } from './alert.js';
+import { DAY_MS, closeDueDays, dayStart } from './stats.js';
+import type { DetectorInstance } from './types.js';
+import { fnv1a } from '../sim/rng.js';
+import type { DetectionContext } from './types.js';
+
+/** A fingerprint as 32-bit words with its bit count: Tanimoto then needs one AND-popcount per word. */
+export interface Fp {
+  words: Uint32Array;
+  bits: number;
+}
+
+export function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+export function toFp(bytes: Uint8Array): Fp {
+  const words = new Uint32Array(Math.ceil(bytes.length / 4));
+  for (let i = 0; i < bytes.length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
+  let bits = 0;
+  for (const w of words) bits += popcount32(w);
+  return { words, bits };
+}
+
+/** Tanimoto distance 1 - |a AND b| / |a OR b| (same value as chem's tanimoto on the packed bytes). */
+export function distance(a: Fp, b: Fp): number {
+  let both = 0;
+  const n = Math.min(a.words.length, b.words.length);
+  for (let i = 0; i < n; i++) both += popcount32(a.words[i]! & b.words[i]!);
+  const either = a.bits + b.bits - both;
+  return either === 0 ? 0 : 1 - both / either;
+}
+
+/** 32-bit hash with a murmur3 finaliser over FNV-1a, so that near-identical strings get unrelated hashes (bottom-k needs that). */
+export function hash32(text: string): number {
+  let h = fnv1a(text);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Fingerprint width of the generic fallback, bits (the same as the Morgan fingerprints, so one Tanimoto serves both). */
+const FALLBACK_BITS = 2048;
+
+/**
+ * Generic fallback for numeric feature vectors: each (position, scale-free
+ * bin) pair sets one hashed bit, so Tanimoto over these bit sets is the share
+ * of features that fall in the same bin, a cheap similarity for inputs no
+ * chemistry applies to. Bins are quarter steps of log2(1 + |x|) with the sign.
+ */
+export function featureFingerprint(features: readonly number[]): Uint8Array {
+  const out = new Uint8Array(FALLBACK_BITS / 8);
+  for (let i = 0; i < features.length; i++) {
+    const x = features[i]!;
+    if (!Number.isFinite(x)) continue;
+    const bin = Math.sign(x) * Math.floor(4 * Math.log2(1 + Math.abs(x)));
+    const bit = hash32(`${i}:${bin}`) % FALLBACK_BITS;
+    out[bit >> 3]! |= 1 << (bit & 7);
+  }
+  return out;
+}
+
+/** What a detector samples of one instance: a stable key and a way to fingerprint it when sampled. */
+export interface InputRef {
+  key: string;
+  kind: 'molecule' | 'features' | 'opaque';
+  fingerprint(): Uint8Array | null;
+}
+
+/**
+ * The instance as a sample candidate: molecules by canonical SMILES (RDKit
+ * fingerprints from the context), numeric feature vectors by hash (fallback
+ * fingerprint), anything else (text, unparsed SMILES) by hash with no
+ * fingerprint. Null when molecules cannot be fingerprinted (no RDKit).
+ */
+export function inputRef(inst: Instance, ctx: DetectionContext): InputRef | null {
+  const input = inst.input;
+  if (input.type === 'smiles') {
+    const fp = ctx.fingerprint;
+    const canonical = input.canonical;
+    if (!fp || !canonical) return null;
+    return { key: canonical, kind: 'molecule', fingerprint: () => fp(canonical) };
+  }
+  if (input.type === 'features' && input.features && input.features.length > 0) {
+    const f = input.features;
+    return { key: input.hash, kind: 'features', fingerprint: () => featureFingerprint(f) };
+  }
+  return { key: input.hash, kind: 'opaque', fingerprint: () => null };
+}
+
+interface Sampled {
+  hash: number;
+  key: string;
+  fp: Fp | null;
+}
+
+/**
+ * Bottom-k sample of distinct inputs by hash (Broder 1997; KMV distinct-count
+ * estimate after Bar-Yossef et al. 2002): the k smallest hashes are a uniform
+ * sample of the distinct inputs, identical whatever the order they came in,
+ * and an input is fingerprinted only when it enters the sample.
+ */
+export class BottomK {
+  private readonly items: Sampled[] = [];
+  private readonly hashes = new Set<number>();
+  constructor(readonly k: number) {}
+
+  /** Offers an input; returns true when it entered the sample. */
+  offer(ref: InputRef, h = hash32(ref.key)): boolean {
+    const n = this.items.length;
+    if (this.hashes.has(h)) return false;
+    if (n >= this.k && h >= this.items[n - 1]!.hash) return false;
+    const bytes = ref.fingerprint();
+    const item: Sampled = { hash: h, key: ref.key, fp: bytes ? toFp(bytes) : null };
+    let i = n;
+    while (i > 0 && this.items[i - 1]!.hash > h) i--;
+    this.items.splice(i, 0, item);
+    this.hashes.add(h);
+    if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    return true;
+  }
+
+  /** Merges another sample (e.g. a closed day into the history). */
+  merge(other: BottomK): void {
+    for (const it of other.items) {
+      const n = this.items.length;
+      if (this.hashes.has(it.hash) || (n >= this.k && it.hash >= this.items[n - 1]!.hash)) continue;
+      let i = n;
+      while (i > 0 && this.items[i - 1]!.hash > it.hash) i--;
+      this.items.splice(i, 0, it);
+      this.hashes.add(it.hash);
+      if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    }
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  fingerprints(): Fp[] {
+    const out: Fp[] = [];
+    for (const it of this.items) if (it.fp) out.push(it.fp);
+    return out;
+  }
+
+  /** Distinct inputs offered: exact below k, else the KMV estimate (k - 1) / (k-th smallest hash as a fraction). */
+  distinct(): number {
+    const n = this.items.length;
+    if (n < this.k) return n;
+    const kth = (this.items[n - 1]!.hash + 1) / 4294967296;
+    return Math.round((this.k - 1) / kth);
+  }
+}
+
+/** Mean pairwise Tanimoto distance of a sample (k(k-1)/2 pairs; the sample is bounded). */
+export function meanPairwiseDistance(fps: readonly Fp[]): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < fps.length; i++) {
+    for (let j = i + 1; j < fps.length; j++) {
+      sum += distance(fps[i]!, fps[j]!);
+      n++;
+    }
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+/**
+ * Leader (sphere-exclusion) clusters at Tanimoto distance `radius`, in sample
+ * order: a cheap stand-in for a Bemis-Murcko scaffold count (Butina 1999 uses
+ * the same kind of cut, 0.6-0.7 distance, to group a chemical series).
+ */
+export function leaderClusters(fps: readonly Fp[], radius: number): number {
+  const leaders: Fp[] = [];
+  for (const x of fps) if (!leaders.some((l) => distance(l, x) < radius)) leaders.push(x);
+  return leaders.length;
+}
+
+/** Share of `xs` whose nearest neighbour in `ref` is farther than `radius` (Tanimoto distance). */
+export function offFocusShare(xs: readonly Fp[], ref: readonly Fp[], radius: number): number {
+  if (xs.length === 0) return 0;
+  let off = 0;
+  for (const x of xs) {
+    let near = false;
+    for (const r of ref) {
+      if (distance(x, r) <= radius) {
+        near = true;
+        break;
+      }
+    }
+    if (!near) off++;
+  }
+  return off / xs.length;
+}
+
+/** Options shared by detectors that honour announced campaigns (docs/detect.md). */
+export const announcedCampaignOptions = {
+  /** Project-name patterns (case-insensitive regular expressions) that announce a broad querying campaign. */
+  announcedProjectPatterns: z.array(z.string()).default(['^virtual-screening-', '^approved-load-test-']),
+  /** Days without an exceedance after which an announced campaign alerts again (one alert per campaign). */
+  announcedRealertDays: z.number().int().positive().default(7),
+  /**
+   * `low`: one low alert per announced campaign, naming the project; `none`:
+   * no alert. `none` by default because query-volume already alerts on these
+   * campaigns (medium, day after day) and any second detector's alert lifts
+   * the correlator's single-detector cap: with `low`, the announced virtual
+   * screen opened an incident on two of three simulated seeds (docs/detect.md).
+   */
+  announcedAlerts: z.enum(['low', 'none']).default('none'),
+};
+
+/**
+ * Announced campaigns: a principal whose directory projects announce a broad
+ * querying campaign (a virtual screen, an approved load test) is expected to
+ * query diversely or heavily, so an exceedance gives at most one low alert per
+ * campaign that names the project (`announcedAlerts`). `check` returns null when the principal
+ * announces nothing, `skip` while a campaign already alerted (each exceedance
+ * extends it; a quiet spell of `announcedRealertDays` re-arms it), else the
+ * clause the explanation ends with.
+ */
+export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectPatterns: readonly string[]; announcedRealertDays: number; announcedAlerts: 'low' | 'none' }) {
+  const patterns = o.announcedProjectPatterns.map((p) => new RegExp(p, 'i'));
+  const lastExceed = new Map<string, number>();
+  return {
+    check(principal: string, dayStartMs: number): null | 'skip' | string {
+      const announced = ctx.projectsOf(principal).filter((p) => patterns.some((re) => re.test(p)));
+      if (announced.length === 0) return null;
+      const last = lastExceed.get(principal) ?? -Infinity;
+      lastExceed.set(principal, dayStartMs);
+      if (o.announcedAlerts === 'none' || dayStartMs - last < o.announcedRealertDays * DAY_MS) return 'skip';
+      return `, kept low because the directory announces project ${announced.join(', ')}`;
+    },
+  };
+}
+
+/** Models remembered per open day (for an alert's `models`). */
+export const MAX_DAY_MODELS = 16;
+
+/** One principal's open day: the bottom-k sample of its distinct inputs, evidence and models. */
+export interface SampledDay {
+  startMs: number;
+  sample: BottomK;
+  evidence: string[];
+  models: Set<string>;
+}
+
+/**
+ * Adds an inference event's fingerprintable inputs to the holder's open day
+ * (opened at `startMs` on its first such input); returns true when a day was
+ * opened. Evidence: the requests that added to the sample, first ones first.
+ */
+export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEvent, startMs: number, sampleSize: number, ctx: DetectionContext): boolean {
+  let opened = false;
+  let used = false;
+  for (const inst of e.instances) {
+    const ref = inputRef(inst, ctx);
+    if (!ref || ref.kind === 'opaque') continue;
+    if (!holder.day) {
+      holder.day = { startMs, sample: new BottomK(sampleSize), evidence: [], models: new Set() };
+      opened = true;
+    }
+    if (holder.day.sample.offer(ref)) used = true;
+  }
+  const day = holder.day;
+  if (day && day.startMs === startMs) {
+    if (used && day.evidence.length < MAX_EVIDENCE) day.evidence.push(e.id);
+    if (day.models.size < MAX_DAY_MODELS) day.models.add(e.model);
+  }
+  return opened;
+}
+
+/** Entries an open day holds, for stateSize(). */
+export function dayEntries(day: SampledDay | undefined): number {
+  return day ? 1 + day.sample.size + day.evidence.length + day.models.size : 0;
+}
+
+/**
+ * The event side of a detector that samples one day per principal and judges
+ * it when the day closes on event time: opens, fills and closes the days, and
+ * reports state size. `close` judges a closed day; `entries` counts the
+ * principal's state besides the open day.
+ */
+export function dailySampledDetector<S extends { day: SampledDay | undefined }>(options: {
+  ctx: DetectionContext;
+  sampleSize: number;
+  init: () => S;
+  close: (principal: string, state: S, day: SampledDay) => Alert[];
+  entries: (state: S) => number;
+}): DetectorInstance {
+  const states = new Map<string, S>();
+  let nextClose = Infinity;
+  const close = (p: string, s: S, day: SampledDay): Alert[] => {
+    s.day = undefined;
+    return options.close(p, s, day);
+  };
+  return {
+    onEvent(e, ms) {
+      if (e.kind !== 'inference') return [];
+      const p = e.principal.canonical;
+      let s = states.get(p);
+      if (!s) states.set(p, (s = options.init()));
+      const out: Alert[] = [];
+      const start = dayStart(ms);
+      if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
+      if (addToDay(s, e, start, options.sampleSize, options.ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
+      return out;
+    },
+    onWatermark(ms) {
+      if (ms < nextClose) return [];
+      const r = closeDueDays(states, ms, close);
+      nextClose = r.nextClose;
+      return r.alerts;
+    },
+    stateSize() {
+      let max = 0;
+      for (const s of states.values()) max = Math.max(max, options.entries(s) + dayEntries(s.day));
+      return { principals: states.size, maxEntriesPerPrincipal: max };
+    },
+  };
+}
+
+/** The alert of a closed sampled day: window and time are the day, evidence and models the day's. */
+export function dayAlert(a: Omit<AlertInput, 'models' | 'atMs' | 'windowStartMs' | 'windowEndMs' | 'evidence'>, day: SampledDay): Alert {
+  return makeAlert({ ...a, models: [...day.models], atMs: day.startMs + DAY_MS, windowStartMs: day.startMs, windowEndMs: day.startMs + DAY_MS, evidence: day.evidence });
+}
