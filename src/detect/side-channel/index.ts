@@ -91,8 +91,8 @@ interface Day {
 
 interface PrincipalState {
   history: Ring;
-  /** Molecules with low-confidence answers, insertion-ordered for FIFO eviction. */
-  low: Set<string>;
+  /** Molecules with low-confidence answers and the day of the answer, insertion-ordered for FIFO eviction. */
+  low: Map<string, number>;
   seen: Set<string>;
   day: Day | undefined;
 }
@@ -111,6 +111,13 @@ function remember(set: Set<string>, key: string, cap: number): void {
   if (set.has(key)) set.delete(key);
   set.add(key);
   if (set.size > cap) set.delete(set.values().next().value!);
+}
+
+function rememberDay(map: Map<string, number>, key: string, day: number, cap: number): void {
+  const first = map.get(key) ?? day;
+  map.delete(key);
+  map.set(key, first);
+  if (map.size > cap) map.delete(map.keys().next().value!);
 }
 
 export const sideChannel: Detector<SideChannelOptions> = {
@@ -165,10 +172,12 @@ export const sideChannel: Detector<SideChannelOptions> = {
      * request (0 when none qualifies): exploring around a point where the
      * model was unsure, not re-running a known focus set.
      */
-    function guidedMembers(mols: readonly string[], s: PrincipalState): number {
+    function guidedMembers(mols: readonly string[], s: PrincipalState, today: number): number {
       let best = 0;
       for (let a = 0; a < mols.length; a++) {
-        if (!s.low.has(mols[a]!)) continue;
+        // Re-querying around an answer from an earlier day: a new principal's first day is all new anyway.
+        const answered = s.low.get(mols[a]!);
+        if (answered === undefined || answered >= today) continue;
         const fa = fp?.(mols[a]!);
         let n = 0;
         for (let b = 0; b < mols.length; b++) {
@@ -192,7 +201,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
         if (e.kind !== 'inference') return [];
         const p = e.principal.canonical;
         let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), low: new Set(), seen: new Set(), day: undefined }));
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), low: new Map(), seen: new Set(), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(s);
         s.day ??= { startMs: start, series: 0, seriesMembers: 0, fragments: 0, fragmentRequests: 0, guided: 0, guidedRequests: 0, explained: 0, evidence: [], models: new Set(), raised: -1 };
@@ -201,11 +210,11 @@ export const sideChannel: Detector<SideChannelOptions> = {
         const series = seriesMembers(mols, s);
         const frags = mols.filter((m) => heavyAtoms(m) <= o.fragmentMaxHeavyAtoms).length;
         const fragmentProbe = frags >= o.minFragmentsPerRequest && frags >= o.minFragmentShare * mols.length ? frags : 0;
-        const guided = guidedMembers(mols, s);
+        const guided = guidedMembers(mols, s, start);
         for (const inst of e.instances) if (inst.output && inst.output.explanations.length > 0) d.explained++;
         for (const inst of e.instances) {
           const c = inst.input.type === 'smiles' ? inst.input.canonical : null;
-          if (c && uncertain(inst.output)) remember(s.low, c, o.maxLowConfidenceMolecules);
+          if (c && uncertain(inst.output)) rememberDay(s.low, c, start, o.maxLowConfidenceMolecules);
         }
         for (const m of mols) remember(s.seen, m, o.maxSeenMolecules);
         if (series + fragmentProbe + guided === 0) return [];
