@@ -6,6 +6,7 @@ import type { Alert } from './alert.js';
 import { compareAlerts } from './alert.js';
 import type { EngineStats } from './engine.js';
 import { contextFromStore, replayStore } from './index.js';
+import { DETECTORS } from './registry.js';
 
 export interface DetectionRun {
   alerts: Alert[];
@@ -15,7 +16,7 @@ export interface DetectionRun {
 }
 
 export async function detectStore(store: Store, options: { since?: string; afterSeq?: number } = {}): Promise<DetectionRun> {
-  const context = await contextFromStore(store);
+  const context = await contextFromStore(store, { chem: DETECTORS.some((d) => d.needs?.includes('fingerprints')) });
   const { alerts, stats, lastSeq } = await replayStore(store, { context, ...options });
   alerts.sort(compareAlerts);
   const correlator = createCorrelator(context);

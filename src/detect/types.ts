@@ -75,6 +75,8 @@ export interface Detector<O = unknown> {
    * itself; the engine then does not raise its alerts' severity again.
    */
   departureAware?: boolean;
+  /** Context the detector needs beyond the directory and inventory: `fingerprints` makes `detect` load RDKit. */
+  needs?: readonly 'fingerprints'[];
   create(options: O, ctx: DetectionContext): DetectorInstance;
 }
 

@@ -124,6 +124,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
   id: 'side-channel',
   title: 'Side-channel probing: perturbation series, fragment probes, confidence-guided re-queries',
   accepts: ['inference'],
+  needs: ['fingerprints'],
   options: sideChannelOptions,
   techniques: [...TECHNIQUES],
   stateBounds: (o) => ({
