@@ -174,6 +174,10 @@ export const sideChannel: Detector<SideChannelOptions> = {
      * model was unsure, not re-running a known focus set.
      */
     function guidedMembers(mols: readonly string[], s: PrincipalState, today: number): number {
+      // Cheap bound first: neighbours must be novel, so too few novel molecules settle it without fingerprints.
+      let novel = 0;
+      for (const m of mols) if (!s.seen.has(m)) novel++;
+      if (novel < Math.max(o.minGuidedNeighbours, o.minSeriesShare * (mols.length - 1))) return 0;
       let best = 0;
       for (let a = 0; a < mols.length; a++) {
         // Re-querying around an answer from an earlier day: a new principal's first day is all new anyway.
