@@ -33,8 +33,10 @@ export const collusionOptions = z
     minOwnerDays: z.number().int().min(1).default(3),
     /** Share of an address's habitual use-days one principal must hold to own it (shared addresses have no owner). */
     minOwnerShare: z.number().min(0.5).max(1).default(0.8),
-    /** Foreign requests of one identity on an owner's address in a day before it alerts. */
+    /** Foreign requests on an owner's addresses within `windowDays` before it alerts. */
     minForeignRequests: z.number().int().positive().default(5),
+    /** Foreign requests within `windowDays` that make an identity count towards a ring. */
+    minIdentityRequests: z.number().int().positive().default(2),
     /** A foreign request within this many minutes of the owner's own request from the address is interleaved. */
     interleaveMinutes: z.number().positive().default(30),
     /** Foreign identities on one owner's address within `windowDays` that make a Sybil ring (high). */
@@ -185,22 +187,31 @@ export const collusion: Detector<CollusionOptions> = {
         if (ownerUse && Math.abs(ms - ownerUse.lastMs) <= interleaveMs) f.interleaved++;
         if (f.evidence.length < MAX_EVIDENCE) f.evidence.push(e.id);
         if (f.models.size < 8) f.models.add(e.model);
-        if (f.requests < o.minForeignRequests) return [];
 
-        // Foreign identities on this owner's addresses in the window, each past the floor.
-        const recent = os.foreign.filter((x) => x.day > day - o.windowDays * DAY_MS && x.requests >= o.minForeignRequests);
-        const identities = [...new Set(recent.map((x) => x.identity))].sort();
-        const interleavedIds = new Set(recent.filter((x) => x.interleaved > 0).map((x) => x.identity));
+        // Foreign identities on this owner's addresses in the window: a ring spreads its requests thin.
+        const recent = os.foreign.filter((x) => x.day > day - o.windowDays * DAY_MS);
+        const requests = recent.reduce((n, x) => n + x.requests, 0);
+        if (requests < o.minForeignRequests) return [];
+        const perIdentity = new Map<string, { requests: number; interleaved: number }>();
+        for (const x of recent) {
+          const v = perIdentity.get(x.identity) ?? { requests: 0, interleaved: 0 };
+          v.requests += x.requests;
+          v.interleaved += x.interleaved;
+          perIdentity.set(x.identity, v);
+        }
+        const counted = [...perIdentity].filter(([, v]) => v.requests >= o.minIdentityRequests);
+        const identities = counted.map(([k]) => k).sort();
+        const interleavedIds = counted.filter(([, v]) => v.interleaved > 0).map(([k]) => k);
+        if (identities.length === 0) return [];
         const service = identities.filter(isService);
         let severity: Severity = 'low';
-        if (interleavedIds.size >= o.minSybilIdentities) severity = 'high';
-        else if (interleavedIds.size > 0 || service.length > 0) severity = 'medium';
+        if (interleavedIds.length >= o.minSybilIdentities) severity = 'high';
+        else if (interleavedIds.length > 0 || service.length > 0) severity = 'medium';
         const rank = severityRank(severity);
         if (os.raisedDay === day && os.raised >= rank) return [];
         os.raisedDay = day;
         os.raised = rank;
         const today = recent.filter((x) => x.day === day);
-        const requests = recent.reduce((n, x) => n + x.requests, 0);
         const instances = recent.reduce((n, x) => n + x.instances, 0);
         const addresses = [...new Set(recent.map((x) => x.address))].sort();
         const evidence = [...today, ...recent.filter((x) => x.day !== day)].flatMap((x) => x.evidence);
@@ -220,7 +231,7 @@ export const collusion: Detector<CollusionOptions> = {
             baseline: 0,
             threshold: severity === 'high' ? o.minSybilIdentities : 1,
             evidence,
-            explanation: `The keys of ${identities.join(', ')}${service.length ? ` (service account ${service.join(', ')})` : ''} made ${fmt(requests)} requests (${fmt(instances)} instances) from ${addresses.join(', ')}, an address habitually used only by ${owner}${interleavedIds.size ? `, interleaved within ${o.interleaveMinutes} minutes with ${owner}'s own requests` : ''}, over ${Math.round((day + DAY_MS - Math.min(...recent.map((x) => x.day))) / DAY_MS)} day(s).`,
+            explanation: `The keys of ${identities.join(', ')}${service.length ? ` (service account ${service.join(', ')})` : ''} made ${fmt(requests)} requests (${fmt(instances)} instances) from ${addresses.join(', ')}, an address habitually used only by ${owner}${interleavedIds.length ? `, interleaved within ${o.interleaveMinutes} minutes with ${owner}'s own requests` : ''}, over ${Math.round((day + DAY_MS - Math.min(...recent.map((x) => x.day))) / DAY_MS)} day(s).`,
           }),
         ];
       },
