@@ -32,7 +32,11 @@ export const membershipOptions = z
     /** The spread is at least this many compounds. */
     minSpreadCompounds: z.number().nonnegative().default(10),
     /** Days with fewer newly queried library compounds never alert. */
-    minDailyNewCompounds: z.number().int().positive().default(100),
+    minDailyNewCompounds: z.number().int().positive().default(50),
+    /** Active library days of own history before the daily floor applies; fewer means "new principal". */
+    minBaselineDays: z.number().int().nonnegative().default(3),
+    /** Floor for a new principal, whose first days are all new compounds: the focus area being learnt. */
+    newPrincipalDailyNewCompounds: z.number().int().positive().default(200),
     /** Share of the day's library instances that must be compounds the principal never queried before. */
     minNoveltyShare: z.number().min(0).max(1).default(0.5),
     /** Team days kept per team for the team comparison. */
@@ -139,7 +143,8 @@ export const membership: Detector<MembershipOptions> = {
         if (fresh === 0) return [];
         const hist = s.history.values();
         const base = median(hist);
-        const threshold = Math.max(o.minDailyNewCompounds, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadCompounds));
+        const floor = hist.length >= o.minBaselineDays ? o.minDailyNewCompounds : o.newPrincipalDailyNewCompounds;
+        const threshold = Math.max(floor, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadCompounds));
         const novelty = d.newCompounds / d.libraryInstances;
         if (d.newCompounds <= threshold || novelty < o.minNoveltyShare) return [];
         const team = ctx.teamOf(p);

@@ -54,9 +54,18 @@ describe('membership', () => {
     assert.ok(alerts.length >= 1);
     const a = alerts[0]!;
     assert.equal(a.principal, 'carol');
-    assert.ok(a.observed > 100 && a.observed <= 150, `fires within the day, at ${a.observed}`);
-    assert.equal(a.threshold, 100);
+    assert.equal(a.observed, 100, 'fires within the day, at the first batch past the floor');
+    assert.equal(a.threshold, 50);
     assert.match(a.explanation, /library compounds they had never queried before today \(100% of their library queries, 100% answered/);
+  });
+
+  it('lets a new principal learn their focus: the first days have a higher floor', () => {
+    const t = T0 + 14 * 3_600_000;
+    const first = run(walk('erin', t, LIBRARY.slice(0, 150), 50));
+    assert.deepEqual(first, [], '150 new compounds on a first day are a focus area being learnt');
+    const walkDay = run(walk('erin', t, LIBRARY.slice(0, 250), 50));
+    assert.equal(walkDay.length, 1);
+    assert.equal(walkDay[0]!.threshold, 200);
   });
 
   it('is high only for a large walk answered with confidences, above the team', () => {
