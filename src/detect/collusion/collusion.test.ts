@@ -85,6 +85,18 @@ describe('collusion', () => {
     assert.match(s[0]!.explanation, /service account svc-batch-scoring/);
   });
 
+  it('never lets a borrowed pipeline key own a person\'s address: the alert stays on the person', () => {
+    const t = T0 + 20 * DAY + 10 * 3_600_000;
+    // Alice's spare address, used by her once; the pipeline key then used from it on four days.
+    const spare = '10.8.9.9';
+    const events = [...habits(25, 6), from(inference('alice', t - DAY, 10), spare)];
+    for (let d = 0; d < 4; d++) for (let i = 0; i < 3; i++) events.push(from(inference('svc-batch-scoring', t + d * DAY + i * 60_000, 100), spare));
+    for (let i = 0; i < 6; i++) events.push(from(inference('bob', t + 4 * DAY + i * 60_000, 100), spare));
+    const alerts = run(sorted(events));
+    assert.ok(alerts.length > 0);
+    for (const a of alerts) assert.equal(a.principal, 'alice');
+  });
+
   it('stays quiet below the request floor and for a caller with no habits yet', () => {
     const t = T0 + 20 * DAY + 10 * 3_600_000;
     assert.deepEqual(run(sorted([...habits(25, 5), ...borrowed('bob', t, 4)])), []);

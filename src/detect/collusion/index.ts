@@ -126,7 +126,22 @@ export const collusion: Detector<CollusionOptions> = {
           bestDays = days;
         }
       }
-      if (!best || best === caller || bestDays < o.minOwnerShare * total) return null;
+      if (!best) return null;
+      if (isService(best)) {
+        // People are the actors: a pipeline key seen from a person's address (a borrowed key used
+        // there for days) does not make the address the pipeline's.
+        let person: string | null = null;
+        let personDays = 0;
+        for (const u of us) {
+          const days = states.get(u)?.addresses.get(address)?.days ?? 0;
+          if (!isService(u) && (days > personDays || (days === personDays && person !== null && u < person))) {
+            person = u;
+            personDays = days;
+          }
+        }
+        if (person) return person === caller ? null : person;
+      }
+      if (best === caller || bestDays < o.minOwnerShare * total) return null;
       return best;
     }
 
