@@ -21,6 +21,10 @@ function validator(): (v: unknown) => boolean {
   const schema = z.toJSONSchema(ingestEventSchema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
   // The union is discriminated by `kind`: ajv then checks only the matching branch (and applies its defaults).
   schema['discriminator'] = { propertyName: 'kind' };
+  // `instances` is a z.custom (shape only) that JSON Schema cannot express: say what it checks.
+  for (const branch of schema['oneOf'] as Array<{ properties: Record<string, { const?: string }> }>) {
+    if (branch.properties['kind']?.const === 'inference') branch.properties['instances'] = { type: 'array' } as never;
+  }
   schema['required'] = ['kind'];
   const ajv = new Ajv2020({ discriminator: true, useDefaults: true, allErrors: false, strict: false, validateSchema: false });
   const fn = ajv.compile(schema);
