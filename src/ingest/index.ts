@@ -254,21 +254,10 @@ async function ingestFile(
   async function flush(): Promise<void> {
     quarantine.push(...quarantineNow.splice(0));
     if (batch.length === 0 && quarantine.length === 0) return;
-    const res = await store.appendEncoded(batch, quarantine);
-    for (const e of batch) {
-      const n = batchRecords.get(e.id) ?? 1;
-      if (res.duplicateIds.has(e.id)) counts.duplicates += n;
-      else {
-        counts.stored += n;
-        events++;
-      }
-    }
-    counts.quarantined += quarantine.length;
+    events += await commit(options, { file, format: parser.format, size, bytesRead }, batch, batchRecords, quarantine, counts);
     batch = [];
     batchRecords = new Map();
     quarantine = [];
-    options.onCommit?.({ file, format: parser.format, ...counts });
-    options.onProgress?.({ file, bytesRead, bytesTotal: size, records: counts.read });
   }
 
   // A parser may expand one framed record into several logical records (a
@@ -360,7 +349,6 @@ async function ingestFileParallel(
   workers: number,
   counts: IngestCounts,
 ): Promise<number> {
-  const { store } = options;
   const batchSize = options.batchSize ?? 5000;
   const pool = await createParsePool(workers, { format: parser.format, file, parserOptions: options.parserOptions ?? {}, directory });
   let bytesRead = 0;
@@ -381,21 +369,10 @@ async function ingestFileParallel(
 
   async function flush(): Promise<void> {
     if (batch.length === 0 && quarantine.length === 0) return;
-    const res = await store.appendEncoded(batch, quarantine);
-    for (const e of batch) {
-      const n = batchRecords.get(e.id) ?? 1;
-      if (res.duplicateIds.has(e.id)) counts.duplicates += n;
-      else {
-        counts.stored += n;
-        events++;
-      }
-    }
-    counts.quarantined += quarantine.length;
+    events += await commit(options, { file, format: parser.format, size, bytesRead }, batch, batchRecords, quarantine, counts);
     batch = [];
     batchRecords = new Map();
     quarantine = [];
-    options.onCommit?.({ file, format: parser.format, ...counts });
-    options.onProgress?.({ file, bytesRead, bytesTotal: size, records: counts.read });
   }
 
   async function take(): Promise<void> {
@@ -463,6 +440,34 @@ async function ingestFileParallel(
   } finally {
     await pool.close();
   }
+  return events;
+}
+
+/**
+ * Stores one batch and its quarantine entries and counts them: each event
+ * counts the records behind it as stored or duplicates. Returns the events stored.
+ */
+async function commit(
+  options: IngestOptions,
+  at: { file: string; format: string; size: number; bytesRead: number },
+  batch: readonly EncodedEvent[],
+  batchRecords: ReadonlyMap<string, number>,
+  quarantine: readonly QuarantineEntry[],
+  counts: IngestCounts,
+): Promise<number> {
+  const res = await options.store.appendEncoded(batch, quarantine);
+  let events = 0;
+  for (const e of batch) {
+    const n = batchRecords.get(e.id) ?? 1;
+    if (res.duplicateIds.has(e.id)) counts.duplicates += n;
+    else {
+      counts.stored += n;
+      events++;
+    }
+  }
+  counts.quarantined += quarantine.length;
+  options.onCommit?.({ file: at.file, format: at.format, ...counts });
+  options.onProgress?.({ file: at.file, bytesRead: at.bytesRead, bytesTotal: at.size, records: counts.read });
   return events;
 }
 

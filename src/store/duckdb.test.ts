@@ -21,6 +21,15 @@ async function query(path: string, sql: string): Promise<Array<Record<string, un
   }
 }
 
+/** The MLPlatformLogs fixture's events with their raw records, as a store returns them. */
+async function storedFixtureEvents(): Promise<Array<MwEvent & { raw: string }>> {
+  const chem = await sharedChem();
+  return withMemoryStore(async (s) => {
+    await ingestPaths([join(fixtures, 'MLPlatformLogs.jsonl')], { store: s, chem });
+    return s.getEvents((await collect(s.replay())).map((e) => e.id));
+  });
+}
+
 function instanceRows(events: MwEvent[]): Array<Record<string, unknown>> {
   return events
     .filter((e): e is InferenceEvent => e.kind === 'inference')
@@ -66,10 +75,7 @@ describe('DuckDB store', () => {
     const chem = await sharedChem();
     await withTempDir(async (dir) => {
       // The events of a fixture as schema 1 stored them.
-      const events = await withMemoryStore(async (s) => {
-        await ingestPaths([join(fixtures, 'MLPlatformLogs.jsonl')], { store: s, chem });
-        return s.getEvents((await collect(s.replay())).map((e) => e.id));
-      });
+      const events = await storedFixtureEvents();
       const db = join(dir, 'v1.duckdb');
       const inst = await DuckDBInstance.create(db);
       const c = await inst.connect();
@@ -105,12 +111,8 @@ describe('DuckDB store', () => {
   });
 
   it('reports ids already stored as duplicates and numbers only the new events, without gaps', async () => {
-    const chem = await sharedChem();
     await withMemoryStore(async (store) => {
-      const events = await withMemoryStore(async (s) => {
-        await ingestPaths([join(fixtures, 'MLPlatformLogs.jsonl')], { store: s, chem });
-        return s.getEvents((await collect(s.replay())).map((e) => e.id));
-      });
+      const events = await storedFixtureEvents();
       const input = events.map(({ raw, ...event }) => ({ event: event as MwEvent, raw }));
       const first = await store.append(input.slice(0, 3), []);
       assert.deepEqual(first, { duplicateIds: new Set(), storedCount: 3 });
