@@ -21,8 +21,9 @@ async function snapshot(store: Store, summary: IngestSummary): Promise<unknown> 
   const raws = await store.getEvents(events.map((e) => e.id));
   const q = await store.quarantine({ limit: 100_000 });
   return {
-    counts: { read: summary.read, stored: summary.stored, duplicates: summary.duplicates, quarantined: summary.quarantined, events: summary.events },
+    // First, so that a failed file shows its error rather than the counts it left.
     errors: summary.errors,
+    counts: { read: summary.read, stored: summary.stored, duplicates: summary.duplicates, quarantined: summary.quarantined, events: summary.events },
     events,
     raws,
     quarantine: q.rows.map(({ quarantinedAt: _, ...row }) => row),

@@ -215,7 +215,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       ai.appendVarchar(e.id);
       ai.endRow();
     }
-    ai.closeSync();
+    finish(ai);
     try {
       const d = await conn.runAndReadAll(`SELECT s.id FROM stage_ids s JOIN events e ON e.id = s.id`);
       return new Set(d.getRows().map((row) => String(row[0])));
@@ -240,7 +240,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
         aq.appendVarchar(q.raw);
         aq.endRow();
       }
-      aq.closeSync();
+      finish(aq);
       try {
         await conn.run(
           `INSERT OR IGNORE INTO quarantine SELECT id, format, file, line, "offset", record_hash, reason, raw, CAST(? AS TIMESTAMP)
@@ -270,7 +270,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
         str(a, e.instances);
         a.endRow();
       }
-      a.closeSync();
+      finish(a);
     }
   }
 
@@ -484,6 +484,25 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       }),
   };
   return store;
+}
+
+/**
+ * Closes an appender; if its rows are rejected (a duplicate key), drops them
+ * before rethrowing. An appender left holding rows would flush them again
+ * whenever it is garbage-collected, into whatever transaction is open then.
+ */
+function finish(a: DuckDBAppender): void {
+  try {
+    a.closeSync();
+  } catch (e) {
+    a.clear();
+    try {
+      a.closeSync();
+    } catch {
+      // Nothing left to write; the first error is the one to report.
+    }
+    throw e;
+  }
 }
 
 function isConstraintError(e: unknown): boolean {
