@@ -64,8 +64,9 @@ export interface IngestOptions {
   chem?: Chem;
   /**
    * Parse worker threads for line-framed files of stateless formats: a number,
-   * or 'auto' (default): none for files under AUTO_WORKERS_MIN_BYTES, else one
-   * fewer than the cores (at least 2, at most 4). 0 parses on the main thread.
+   * or 'auto' (default): none for files under AUTO_WORKERS_MIN_BYTES or on
+   * machines with 2 cores or fewer, else the cores less two (at most 4). 0
+   * parses on the main thread.
    */
   workers?: number | 'auto';
 }
@@ -76,9 +77,12 @@ export const AUTO_WORKERS_MIN_BYTES = 16 * 1024 * 1024;
 function workerCount(option: IngestOptions['workers'], size: number): number {
   if (typeof option === 'number') return Math.max(0, Math.floor(option));
   if (size < AUTO_WORKERS_MIN_BYTES) return 0;
-  // The main thread mostly waits on parse results (it frames and writes), so
-  // two workers pay off even on two cores (measured with bench:ingest).
-  return Math.min(4, Math.max(2, availableParallelism() - 1));
+  // DuckDB's commit, not parsing, bounds ingest: on 2 cores two workers gave
+  // the same rate as none (200k lines: 2,968 vs 2,990 records/s) for +15% CPU
+  // and +450 MB RSS (bench:ingest, docs/store.md). Leave two cores to the
+  // main thread and DuckDB.
+  const cores = availableParallelism();
+  return cores > 2 ? Math.min(4, cores - 2) : 0;
 }
 
 const REFERENCE_FORMATS: ReadonlySet<string> = new Set(['directory-csv', 'mlflow-models', 'compounds-csv', 'compounds-list']);
@@ -251,13 +255,29 @@ async function ingestFile(
   const references = new Map<ReferenceKind, Array<{ reference: ReferenceRecord; records: number }>>();
   let events = 0;
 
+  // DuckDB commits off the main thread: the next batch is parsed while the
+  // previous one commits, and a batch is written only once the one before it
+  // has committed (so the store sees every earlier id).
+  let committing: Promise<void> = Promise.resolve();
   async function flush(): Promise<void> {
     quarantine.push(...quarantineNow.splice(0));
     if (batch.length === 0 && quarantine.length === 0) return;
-    events += await commit(options, { file, format: parser.format, size, bytesRead }, batch, batchRecords, quarantine, counts);
+    const [b, r, qs] = [batch, batchRecords, quarantine];
     batch = [];
     batchRecords = new Map();
     quarantine = [];
+    const previous = committing;
+    const at = { file, format: parser.format, size, bytesRead };
+    committing = previous.then(async () => {
+      events += await commit(options, at, b, r, qs, counts);
+    });
+    // Awaited by the next flush or by drain(); a failure surfaces there.
+    committing.catch(() => undefined);
+    await previous;
+  }
+  async function drain(): Promise<void> {
+    await flush();
+    await committing;
   }
 
   // A parser may expand one framed record into several logical records (a
@@ -309,13 +329,13 @@ async function ingestFile(
     const reason = `file could not be read to the end: ${(e as Error).message}`;
     for (const r of pending.values()) quarantine.push(q(parser.format, file, r, reason, r.text));
     pending.clear();
-    await flush();
+    await drain();
     throw e;
   }
   // Anything the parser never mentioned is quarantined, not lost.
   for (const r of pending.values()) quarantine.push(q(parser.format, file, r, 'parser produced no outcome for this record', r.text));
   pending.clear();
-  await flush();
+  await drain();
 
   for (const [kind, list] of references) {
     const name =
