@@ -1,20 +1,8 @@
 import { badge, fmtTime, h, link } from '../dom.js';
 import type { Page } from '../app.js';
+import type { Alert } from '../types.js';
 import { listPage } from './list.js';
 
-interface Alert {
-  id: string;
-  detector: string;
-  severity: string;
-  principal: string;
-  models: string[];
-  at: string;
-  observed: number;
-  baseline: number;
-  threshold: number;
-  techniques: string[];
-  explanation: string;
-}
 
 export const alertsPage: Page = (main) =>
   listPage<Alert>(main, {

@@ -2,22 +2,9 @@ import { api, ApiError } from '../api.js';
 import { timelineChart } from '../charts.js';
 import { badge, fmtTime, h, link, table } from '../dom.js';
 import type { Page } from '../app.js';
+import type { Alert } from '../types.js';
 import { playbookPanel } from './playbook.js';
 
-interface Alert {
-  id: string;
-  detector: string;
-  severity: string;
-  principal: string;
-  models: string[];
-  at: string;
-  observed: number;
-  baseline: number;
-  threshold: number;
-  evidence: string[];
-  techniques: string[];
-  explanation: string;
-}
 interface Incident {
   id: string;
   principals: string[];
