@@ -3,7 +3,7 @@ import { DuckDBBlobValue } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Alert } from '../detect/alert.js';
 import type { Incident } from '../correlate/index.js';
-import type { AlertQuery, IncidentQuery, RecordStore, StoredDocument } from './records.js';
+import type { AlertQuery, IncidentQuery, IngestHealth, RecordStore, StoredDocument } from './records.js';
 
 export const RECORD_DDL = [
   `CREATE TABLE IF NOT EXISTS alerts (
@@ -54,6 +54,28 @@ export function duckDbRecords(conn: DuckDBConnection, serial: Serial): RecordSto
   }
 
   return {
+    ingestHealth: (hours = 48) =>
+      serial(async (): Promise<IngestHealth> => {
+        const latestRow = (await conn.runAndReadAll(`SELECT strftime(max(time), '%Y-%m-%dT%H:%M:%S.%gZ') FROM events`)).getRows()[0];
+        const latest = latestRow?.[0] == null ? null : String(latestRow[0]);
+        const h = Math.max(1, Math.min(24 * 90, Math.floor(hours)));
+        const perHour = latest
+          ? (
+              await conn.runAndReadAll(
+                `SELECT strftime(date_trunc('hour', time), '%Y-%m-%dT%H:00:00Z') AS hour, format, count(*) FROM events
+                 WHERE time > (SELECT max(time) FROM events) - to_hours(CAST(? AS BIGINT)) GROUP BY ALL ORDER BY hour, format`,
+                [h],
+              )
+            )
+              .getRows()
+              .map((r) => ({ hour: String(r[0]), format: String(r[1]), events: Number(r[2]) }))
+          : [];
+        const quarantined = (await conn.runAndReadAll(`SELECT format, count(*) FROM quarantine GROUP BY format ORDER BY format`))
+          .getRows()
+          .map((r) => ({ format: String(r[0]), records: Number(r[1]) }));
+        return { perHour, quarantined, latest };
+      }),
+
     putAlerts: (alerts) =>
       serial(async () => {
         if (!alerts.length) return;

@@ -95,3 +95,29 @@ test('documents: put, get, list by prefix, delete; survive reopening the file', 
     }
   });
 });
+
+test('ingest health: events per source format and event-time hour over the last hours, quarantine by format', async () => {
+  const { inference, registry } = await import('../detect/testkit.js');
+  const { eventSchema } = await import('../events/index.js');
+  await withMemoryStore(async (store) => {
+    assert.deepEqual(await store.ingestHealth(), { perHour: [], quarantined: [], latest: null });
+    const at = (h: number, m = 0): number => T0 + h * H + m * 60_000;
+    const evs = [
+      { ...inference('alice', at(0, 5)), provenance: { format: 'ml-platform-logs', file: 'a', line: 1, offset: 0, recordHash: '0'.repeat(64) } },
+      { ...inference('alice', at(60, 5)), provenance: { format: 'ml-platform-logs', file: 'a', line: 2, offset: 0, recordHash: '1'.repeat(64) } },
+      { ...inference('bob', at(60, 40)), provenance: { format: 'ml-platform-logs', file: 'a', line: 3, offset: 0, recordHash: '2'.repeat(64) } },
+      { ...registry('bob', at(61, 1), 'list_models'), provenance: { format: 'mlflow-access', file: 'b', line: 1, offset: 0, recordHash: '3'.repeat(64) } },
+    ].map((e) => eventSchema.parse(e));
+    await store.append(evs.map((event) => ({ event, raw: '{}' })), [
+      { format: 'minio-audit', file: 'c', line: 9, offset: 0, recordHash: '4'.repeat(64), reason: 'bad json', raw: '{' },
+    ]);
+    const h = await store.ingestHealth(48);
+    assert.equal(h.latest, new Date(at(61, 1)).toISOString());
+    assert.deepEqual(h.perHour, [
+      { hour: new Date(at(60)).toISOString().replace('.000Z', 'Z'), format: 'ml-platform-logs', events: 2 },
+      { hour: new Date(at(61)).toISOString().replace('.000Z', 'Z'), format: 'mlflow-access', events: 1 },
+    ], 'the event 61 hours earlier is outside the 48-hour window');
+    assert.deepEqual(h.quarantined, [{ format: 'minio-audit', records: 1 }]);
+    assert.equal((await store.ingestHealth(100)).perHour.length, 3);
+  });
+});

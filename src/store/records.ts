@@ -39,7 +39,18 @@ export interface StoredDocument<T = unknown> {
   updatedAt: string;
 }
 
+export interface IngestHealth {
+  /** Events per source format and event-time hour over the last `hours` of event time in the store. */
+  perHour: Array<{ hour: string; format: string; events: number }>;
+  /** Quarantined records per format. */
+  quarantined: Array<{ format: string; records: number }>;
+  /** Latest event time in the store, or null when empty. */
+  latest: string | null;
+}
+
 export interface RecordStore {
+  /** Ingestion health for the dashboard: events per source per hour of event time, and quarantine by format. */
+  ingestHealth(hours?: number): Promise<IngestHealth>;
   /** Inserts or replaces alerts by id. */
   putAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Alerts ordered by event time (`at`), then id; `total` counts all matches ignoring limit and offset. */

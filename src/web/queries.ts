@@ -54,7 +54,7 @@ export interface Overview {
   alertsPerDay: Array<{ day: string } & Record<(typeof SEVERITIES)[number], number>>;
   topPrincipals: Array<{ principal: string; risk: number; severity: string; incidents: number; alerts: number }>;
   posture: { scannedAt: string; bySeverity: Record<string, number>; findings: number } | null;
-  ingestion: { events: number; byKind: Record<string, number>; quarantined: number };
+  ingestion: { events: number; byKind: Record<string, number>; quarantined: number; health: Awaited<ReturnType<Store['ingestHealth']>> };
 }
 
 export async function overview(store: Store): Promise<Overview> {
@@ -93,7 +93,7 @@ export async function overview(store: Store): Promise<Overview> {
           bySeverity: posture.body.findings.reduce<Record<string, number>>((m, f) => ((m[f.severity] = (m[f.severity] ?? 0) + 1), m), {}),
         }
       : null,
-    ingestion: { events: counts.events, byKind: counts.byKind, quarantined: counts.quarantined },
+    ingestion: { events: counts.events, byKind: counts.byKind, quarantined: counts.quarantined, health: await store.ingestHealth(48) },
   };
 }
 

@@ -128,3 +128,16 @@ export function focusChart(el: HTMLElement, days: Array<{ day: string; focus: nu
     ],
   });
 }
+
+/** Events per source format per hour of event time: a silent source shows as a gap. */
+export function ingestChart(el: HTMLElement, rows: Array<{ hour: string; format: string; events: number }>): void {
+  const hours = [...new Set(rows.map((r) => r.hour))].sort();
+  const formats = [...new Set(rows.map((r) => r.format))].sort();
+  const at = new Map(rows.map((r) => [`${r.hour}|${r.format}`, r.events]));
+  mount(el).setOption({
+    ...base,
+    xAxis: { type: 'category', data: hours.map((h) => h.slice(5, 13).replace('T', ' ')) },
+    yAxis: { type: 'value', name: 'events / hour' },
+    series: formats.map((f) => ({ name: f, type: 'bar', stack: 'src', data: hours.map((h) => at.get(`${h}|${f}`) ?? 0) })),
+  });
+}

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { alertsPerDayChart } from '../charts.js';
+import { alertsPerDayChart, ingestChart } from '../charts.js';
 import { badge, fmtTime, h, link, table } from '../dom.js';
 import type { Page } from '../app.js';
 
@@ -8,7 +8,12 @@ interface Overview {
   alertsPerDay: Array<Record<string, number | string>>;
   topPrincipals: Array<{ principal: string; risk: number; severity: string; incidents: number; alerts: number }>;
   posture: { scannedAt: string; bySeverity: Record<string, number>; findings: number } | null;
-  ingestion: { events: number; byKind: Record<string, number>; quarantined: number };
+  ingestion: {
+    events: number;
+    byKind: Record<string, number>;
+    quarantined: number;
+    health: { perHour: Array<{ hour: string; format: string; events: number }>; quarantined: Array<{ format: string; records: number }>; latest: string | null };
+  };
 }
 interface Incident {
   id: string;
@@ -55,6 +60,11 @@ export const overviewPage: Page = async (main) => {
       { class: 'cards' },
       h('div', { class: 'card' }, h('h3', {}, 'Posture'), o.posture ? h('p', {}, `${o.posture.findings} findings (${Object.entries(o.posture.bySeverity).map(([k, v]) => `${v} ${k}`).join(', ')}), scanned ${fmtTime(o.posture.scannedAt)}`) : h('p', { class: 'muted' }, 'No scan stored (mirrorwatch scan PATH --store).')),
       h('div', { class: 'card' }, h('h3', {}, 'Events by kind'), table(['kind', 'events'], Object.entries(o.ingestion.byKind).map(([k, v]) => [k, v.toLocaleString('en')]))),
+      h('div', { class: 'card' }, h('h3', {}, 'Quarantined by source'), o.ingestion.health.quarantined.length ? table(['source', 'records'], o.ingestion.health.quarantined.map((q) => [q.format, q.records])) : h('p', { class: 'muted' }, 'none')),
     ),
   );
+  main.append(h('h2', {}, `Ingestion: events per source per hour (last 48 h of event time, up to ${fmtTime(o.ingestion.health.latest)})`));
+  const ingest = h('div', { class: 'chart', id: 'ingest-chart' });
+  main.append(ingest);
+  ingestChart(ingest, o.ingestion.health.perHour);
 };
