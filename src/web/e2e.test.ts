@@ -179,6 +179,9 @@ describe('dashboard in Chromium', { skip }, () => {
 
   it('logs in, opens the incident, sees the timeline and baseline charts, contains the attacker', async () => {
     const { page, problems } = await loggedIn('rita');
+    await page.waitForSelector('#ingest-chart canvas');
+    assert.ok(await canvasDrawn(page, '#alerts-chart'), 'alerts-per-day chart is drawn');
+    assert.ok(await canvasDrawn(page, '#ingest-chart'), 'ingestion health chart is drawn');
     await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
     await page.click(`a[href="#/incidents/${incidentId}"]`);
     await page.waitForSelector('#timeline-chart canvas');
