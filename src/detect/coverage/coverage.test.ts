@@ -34,6 +34,30 @@ describe('coverage: bounded samples', () => {
     }
   });
 
+  it('continues a sample restored from its JSON snapshot exactly as the original, molecules and feature vectors alike', () => {
+    for (const seed of [5, 6, 7]) {
+      const t = traffic(seed);
+      const ctx = testContext();
+      const r = rng(seed);
+      const vectors = Array.from({ length: 400 }, () => Array.from({ length: 24 }, () => (r() - 0.5) * 1000));
+      const mols = [...t.diverse(1500), ...t.series('b', 800)];
+      const refs = [
+        ...inference('bob', T0, mols.length, undefined, mols).instances.map((i) => inputRef(i, ctx)!),
+        ...vectors.map((f) => inputRef({ input: { type: 'features', hash: `v${hash32(f.join(','))}`, features: f }, output: null }, ctx)!),
+      ];
+      const cut = Math.floor(refs.length * (0.2 + 0.6 * r()));
+      const whole = new BottomK(128);
+      const first = new BottomK(128);
+      for (const ref of refs) whole.offer(ref);
+      for (const ref of refs.slice(0, cut)) first.offer(ref);
+      const restored = BottomK.of(128, JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<BottomK['snapshot']>);
+      assert.deepEqual(restored.fingerprints(), first.fingerprints());
+      for (const ref of refs.slice(cut)) restored.offer(ref);
+      assert.deepEqual(restored.fingerprints(), whole.fingerprints());
+      assert.equal(restored.distinct(), whole.distinct());
+    }
+  });
+
   it('fingerprints only inputs that enter the sample, and hashes near-identical keys apart', () => {
     let calls = 0;
     const ctx = buildContext({ fingerprint: (s) => (calls++, hashedFingerprint(s)) });
