@@ -33,6 +33,9 @@ export const DETECTOR_MEANING: Readonly<Record<string, { phases: readonly Phase[
   prada: { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
   coverage: { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
   'focus-drift': { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
+  'side-channel': { phases: ['side_channel'], vectors: ['side_channel'] },
+  membership: { phases: ['membership_inference'], vectors: ['training_data_exfiltration'] },
+  collusion: { phases: ['api_extraction'], vectors: ['extraction_via_api'] },
 };
 
 const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/);

@@ -78,6 +78,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     lap('ingest');
     o.onStage?.('detect');
     run = await detectStore(store);
+    // Kept like `mirrorwatch detect` keeps them, for evaluate, the playbook and the dashboard (demo --serve).
+    await store.putAlerts(run.alerts);
+    await store.putIncidents(run.incidents);
     lap('detect');
   } finally {
     await store.close();

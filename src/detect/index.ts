@@ -52,9 +52,17 @@ export async function prefetchFingerprints(
   const missing = await store.missingFingerprints(FINGERPRINT_KIND, options.extra);
   if (missing.length) {
     const fps = await fingerprintAll(missing, { ...(options.workers ? { workers: options.workers } : {}), ...(options.onFingerprintProgress ? { onProgress: options.onFingerprintProgress } : {}) });
-    // Written in slices so that a very large cold start does not build one huge transaction.
-    for (let i = 0; i < missing.length; i += 50_000) {
-      await store.putFingerprints(FINGERPRINT_KIND, missing.slice(i, i + 50_000).map((s, j) => [s, fps[i + j]!] as const));
+    try {
+      // Written in slices so that a very large cold start does not build one huge transaction.
+      for (let i = 0; i < missing.length; i += 50_000) {
+        await store.putFingerprints(FINGERPRINT_KIND, missing.slice(i, i + 50_000).map((s, j) => [s, fps[i + j]!] as const));
+      }
+    } catch (e) {
+      // A store opened read-only (a second reader, an evidence copy) cannot keep the cache: use it for this run only.
+      if (!/read-?only/i.test((e as Error).message)) throw e;
+      const cached = await store.getFingerprints(FINGERPRINT_KIND);
+      missing.forEach((s, i) => cached.set(s, fps[i]!));
+      return { fingerprints: cached, computed: missing.length };
     }
   }
   return { fingerprints: await store.getFingerprints(FINGERPRINT_KIND), computed: missing.length };

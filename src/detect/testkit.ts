@@ -129,6 +129,20 @@ export function hashedFingerprint(s: string): Uint8Array {
   return out;
 }
 
+/** The test organisation's compound library (reference set `library`): distinct, drug-sized strings. */
+export const LIBRARY: readonly string[] = Array.from({ length: 600 }, (_, i) => `O=C(NC${'C'.repeat(i % 7)}N${i})c1ccc(Cl)cc1`);
+
+/** Single functional groups, as isolated-fragment probes send them. */
+export const FRAGMENTS: readonly string[] = ['CC(=O)O', 'CN', 'CNC', 'CO', 'CC#N', 'CF', 'CCl', 'c1ccncc1', 'CC(N)=O'];
+
+/** Gives every instance of a request a model answer with a confidence and an interval. */
+export function answered(e: InferenceEvent, confidence: (i: number) => number = () => 0.8): InferenceEvent {
+  return {
+    ...e,
+    instances: e.instances.map((inst, i) => ({ ...inst, output: { prediction: 6, confidence: confidence(i), intervalWidth: 1.5, explanations: ['attention_weights', 'prediction_interval'] } })),
+  };
+}
+
 /** A small organisation: two teams, four models. */
 export function testOrg(): { directory: DirectoryEntry[]; models: ModelEntry[] } {
   return {
@@ -155,8 +169,13 @@ export async function putTestOrg(store: Pick<Store, 'putReference'>): Promise<vo
   await store.putReference('models', 'default', testOrg().models.map((entry) => ({ kind: 'models', entry })), 'models.json');
 }
 
+/** The test organisation with its compound library (set `library`) and hashed fingerprints. */
 export function testContext(): DetectionContext {
-  return buildContext({ fingerprint: hashedFingerprint, ...testOrg() });
+  return buildContext({
+    fingerprint: hashedFingerprint,
+    compounds: LIBRARY.map((smiles, i) => ({ smiles, canonical: smiles, id: `CPD-${i}`, set: 'library' })),
+    ...testOrg(),
+  });
 }
 
 /** Deterministic PRNG (mulberry32) so synthetic streams are reproducible. */
@@ -230,6 +249,28 @@ export function syntheticStream(options: { days?: number; seed?: number; extraPr
     if (d >= attackDay + 6 && d < attackDay + 12) {
       // A long tail of chunks so the run outlives its window and cumulative bytes reach the pulls.
       for (let i = 0; i < 6; i++) out.push(upload('alice', day + 17 * 3_600_000 + i * 60_000, 'onedrive.live.com', `research_notes_b${String.fromCharCode(97 + (d - attackDay - 6) * 6 + i)}`, 26_214_400, 7.99));
+    }
+  }
+  // Source addresses, a library walk, probe requests and borrowed keys for the side-channel,
+  // membership and collusion detectors; their own generator keeps the draws above unchanged.
+  const x = rng((options.seed ?? 1) + 2000);
+  const people = ['alice', ...benign];
+  const ipOf = (p: string) => `10.1.0.${10 + people.indexOf(p)}`;
+  for (const e of out) if (e.kind === 'inference') e.sourceIp = ipOf(e.principal.canonical);
+  if (attackDay + 2 < days) {
+    const t = T0 + (attackDay + 1) * DAY + 13 * 3_600_000;
+    for (let b = 0; b < 3; b++) out.push({ ...answered(inference('alice', t + b * 600_000, 100, undefined, LIBRARY.slice(b * 100, b * 100 + 100))), sourceIp: ipOf('alice') });
+    for (let b = 0; b < 3; b++) {
+      const seed = Array.from({ length: 30 }, () => ALPHABET[Math.floor(x() * ALPHABET.length)]).join('');
+      const series = [seed, ...Array.from({ length: 8 }, (_, i) => seed.slice(0, 3 * i + 2) + (seed[3 * i + 2] === 'N' ? 'O' : 'N') + seed.slice(3 * i + 3))];
+      out.push({ ...inference('alice', t + 3_600_000 + b * 300_000, series.length, undefined, series), sourceIp: ipOf('alice') });
+    }
+    out.push({ ...inference('alice', t + 2 * 3_600_000, FRAGMENTS.length, undefined, [...FRAGMENTS]), sourceIp: ipOf('alice') });
+    // Bob's and dave's keys used from alice's workstation, between her own requests.
+    for (let i = 0; i < 6; i++) {
+      for (const [k, who] of ['alice', 'bob', 'dave'].entries()) {
+        out.push({ ...inference(who, t + 3 * 3_600_000 + i * 600_000 + k * 60_000 + Math.floor(x() * 30_000), 50, undefined, focused('alice', 2)), sourceIp: ipOf('alice') });
+      }
     }
   }
   // Event-time order, ties by id: the order a store replay delivers.

@@ -72,14 +72,19 @@ export interface FramedRecord extends RawRecord {
   frameError?: string;
 }
 
-function record(text: string, line: number, offset: number, fields?: Record<string, string>): FramedRecord {
-  const r: FramedRecord = { text, line, offset, hash: sha256Hex(text) };
+function record(text: string, line: number, offset: number, fields?: Record<string, string>, hash = true): FramedRecord {
+  const r: FramedRecord = { text, line, offset, hash: hash ? sha256Hex(text) : '' };
   if (fields) r.fields = fields;
   return r;
 }
 
-/** Newline-delimited records; blank lines are not records. CRLF tolerated. */
-export async function* frameLines(stream: Readable): AsyncGenerator<FramedRecord> {
+/**
+ * Newline-delimited records; blank lines are not records. CRLF tolerated.
+ * `hash: false` leaves `hash` empty for whoever parses the records to fill in
+ * (parse workers hash in parallel); framing errors are always hashed.
+ */
+export async function* frameLines(stream: Readable, opts: { hash?: boolean } = {}): AsyncGenerator<FramedRecord> {
+  const hash = opts.hash ?? true;
   stream.setEncoding('utf8');
   let buf = '';
   let line = 0;
@@ -111,7 +116,7 @@ export async function* frameLines(stream: Readable): AsyncGenerator<FramedRecord
       const len = Buffer.byteLength(t) + 1;
       if (t.endsWith('\r')) t = t.slice(0, -1);
       if (line === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-      if (t.trim().length > 0) yield record(t, line, offset);
+      if (t.trim().length > 0) yield record(t, line, offset, undefined, hash);
       offset += len;
       start = idx + 1;
     }
@@ -129,7 +134,7 @@ export async function* frameLines(stream: Readable): AsyncGenerator<FramedRecord
     line++;
     let t = buf.endsWith('\r') ? buf.slice(0, -1) : buf;
     if (line === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-    if (t.trim().length > 0) yield record(t, line, offset);
+    if (t.trim().length > 0) yield record(t, line, offset, undefined, hash);
   }
 }
 

@@ -70,6 +70,13 @@ export interface SourceParser {
    * and emit them later, and must flush everything when the input ends.
    */
   parse(records: AsyncIterable<RawRecord>, ctx: ParseContext): AsyncIterable<Outcome>;
+  /**
+   * Stateless line parsers: the per-record function behind `parse`. Its
+   * presence lets ingestion parse the file's records on worker threads, in
+   * any order, and store the outcomes in file order (src/ingest/workers.ts).
+   * Events and quarantine outcomes only (no reference data).
+   */
+  readonly parseRecord?: (record: RawRecord, ctx: ParseContext) => Outcome | Outcome[];
 }
 
 /** Helper for the common case of one record → one outcome. */

@@ -6,12 +6,14 @@
  * Times are naive TIMESTAMP columns holding UTC (every event time is
  * normalised to UTC before it gets here; no ICU extension is needed).
  *
- * Layout: `events` holds one row per event with its JSON body and raw record,
- * keyed by the content-derived id (idempotent ingest) and numbered by `seq`
- * in ingest order (incremental detection reads `seq > last`). Inference
- * instances live in the event body; the `inference_instances` view unnests
- * them (principal, model, time, canonical SMILES) for investigation queries
- * such as "which library compounds did this principal query".
+ * Layout (docs/store.md): `events` holds one row per event, keyed by the
+ * content-derived id (idempotent ingest) and numbered by `seq` in ingest order
+ * (incremental detection reads `seq > last`). The envelope is typed columns,
+ * the rest of the event a compact JSON body, inference instances a
+ * column-wise JSON list (src/store/encode.ts), and the raw record is kept
+ * verbatim for evidence. The `inference_instances` view unnests instances
+ * (principal, model, time, canonical SMILES) for investigation queries such
+ * as "which library compounds did this principal query".
  */
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
@@ -19,13 +21,13 @@ import type {
   CompoundEntry,
   DirectoryEntry,
   ModelEntry,
-  MwEvent,
   ReferenceKind,
   ReferenceRecord,
 } from '../events/index.js';
-import { eventModel } from '../events/index.js';
 import { MwError } from '../errors/index.js';
 import { sha256Hex } from '../util/hash.js';
+import { decodeEvent, encodeEvent } from './encode.js';
+import type { EncodedEvent } from './encode.js';
 import type {
   AppendResult,
   QuarantineEntry,
@@ -37,27 +39,64 @@ import type {
 } from './types.js';
 import { duckDbRecords, RECORD_DDL } from './duckdb-records.js';
 
-const SCHEMA_VERSION = '1';
+// 2: instances moved out of the body into `instances` (schema 1 rows keep them in the body and stay readable).
+const SCHEMA_VERSION = '2';
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  // Raw records, bodies and instance lists are a few KB each: DuckDB's
+  // default string compression leaves such strings as they are (the store
+  // file was larger than the input); zstd (storage version 1.2 and later)
+  // makes the store ~5x smaller than the data at no measurable ingest cost.
   `CREATE TABLE IF NOT EXISTS events (
      seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
      principal VARCHAR NOT NULL, principal_raw VARCHAR NOT NULL, model VARCHAR,
      format VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT NOT NULL, record_hash VARCHAR NOT NULL,
-     body VARCHAR NOT NULL, raw VARCHAR NOT NULL)`,
-  // Instances stay inside the event body (one write per event keeps ingest fast);
-  // this view unnests them for investigation queries.
+     body VARCHAR NOT NULL USING COMPRESSION zstd, raw VARCHAR NOT NULL USING COMPRESSION zstd, instances VARCHAR USING COMPRESSION zstd)`,
+];
+
+/** After the tables exist (a schema 1 store gains the `instances` column first). */
+const VIEWS = [
   `CREATE OR REPLACE VIEW inference_instances AS
-     SELECT id AS event_id, time, principal, model, inst.input.type AS input_type, inst.input.hash AS input_hash,
-            inst.input.smiles AS smiles, inst.input.canonical AS canonical_smiles,
-            TRY_CAST(inst.output.prediction AS DOUBLE) AS prediction, inst.output.confidence AS confidence,
-            inst.output.intervalWidth AS interval_width, inst.output.explanations AS explanations
+     WITH enc AS (
+       SELECT id, time, principal, model,
+              from_json(instances, '{"t":["VARCHAR"],"s":["VARCHAR"],"k":["VARCHAR"],"h":["VARCHAR"],
+                                     "p":["JSON"],"c":["DOUBLE"],"w":["DOUBLE"],"x":["JSON"]}') AS i
+       FROM events WHERE kind = 'inference' AND instances IS NOT NULL),
+     flat AS (
+       SELECT id, time, principal, model, unnest(i.t) AS t, unnest(i.s) AS s, unnest(i.k) AS k, unnest(i.h) AS h,
+              unnest(i.p) AS p, unnest(i.c) AS c, unnest(i.w) AS w, unnest(i.x) AS x
+       FROM enc),
+     typed AS (
+       SELECT id, time, principal, model, CASE t WHEN 's' THEN 'smiles' WHEN 'f' THEN 'features' ELSE 'text' END AS input_type,
+              s, CASE k WHEN '' THEN s WHEN chr(0) THEN '' ELSE k END AS canonical, h, p, c, w, x
+       FROM flat)
+     SELECT id AS event_id, time, principal, model, input_type,
+            h AS input_hash,
+            s AS smiles, canonical AS canonical_smiles, TRY_CAST(p AS DOUBLE) AS prediction, c AS confidence,
+            w AS interval_width,
+            CASE WHEN json_type(x) = 'ARRAY' THEN from_json(x, '["VARCHAR"]')
+                 WHEN CAST(x AS INTEGER) < 0 THEN NULL
+                 ELSE list_concat(
+                   CASE WHEN CAST(x AS INTEGER) & 1 <> 0 THEN ['attention_weights'] ELSE []::VARCHAR[] END,
+                   CASE WHEN CAST(x AS INTEGER) & 2 <> 0 THEN ['binding_residues'] ELSE []::VARCHAR[] END,
+                   CASE WHEN CAST(x AS INTEGER) & 4 <> 0 THEN ['feature_importance'] ELSE []::VARCHAR[] END,
+                   CASE WHEN CAST(x AS INTEGER) & 8 <> 0 THEN ['logprobs'] ELSE []::VARCHAR[] END,
+                   CASE WHEN CAST(x AS INTEGER) & 16 <> 0 THEN ['prediction_interval'] ELSE []::VARCHAR[] END)
+            END AS explanations
+     FROM typed
+     UNION ALL
+     -- Schema 1 rows: instances inside the body.
+     SELECT id, time, principal, model, inst.input.type, inst.input.hash, inst.input.smiles, inst.input.canonical,
+            TRY_CAST(inst.output.prediction AS DOUBLE), inst.output.confidence, inst.output.intervalWidth, inst.output.explanations
      FROM (SELECT id, time, principal, model,
                   unnest(from_json(json_extract(body, '$.instances'),
                     '[{"input":{"type":"VARCHAR","smiles":"VARCHAR","canonical":"VARCHAR","hash":"VARCHAR"},
                        "output":{"prediction":"JSON","confidence":"DOUBLE","intervalWidth":"DOUBLE","explanations":["VARCHAR"]}}]')) AS inst
-           FROM events WHERE kind = 'inference')`,
+           FROM events WHERE kind = 'inference' AND instances IS NULL)`,
+];
+
+const TABLES = [
   `CREATE TABLE IF NOT EXISTS quarantine (
      id VARCHAR PRIMARY KEY, format VARCHAR, file VARCHAR, line BIGINT, "offset" BIGINT, record_hash VARCHAR,
      reason VARCHAR, raw VARCHAR, quarantined_at TIMESTAMP)`,
@@ -94,7 +133,11 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
   try {
     // DuckDB caches up to 80% of RAM by default; a bounded cache keeps ingest
     // memory flat however large the input (it spills to disk beyond this).
-    const config: Record<string, string> = { memory_limit: options.memoryLimit ?? process.env['MIRRORWATCH_DB_MEMORY'] ?? '1GB' };
+    const config: Record<string, string> = {
+      memory_limit: options.memoryLimit ?? process.env['MIRRORWATCH_DB_MEMORY'] ?? '1GB',
+      // New store files use a storage format with zstd string compression (read by DuckDB 1.2 and later).
+      storage_compatibility_version: 'v1.2.0',
+    };
     if (options.readOnly) config['access_mode'] = 'READ_ONLY';
     instance = await DuckDBInstance.create(options.path, config);
   } catch (e) {
@@ -102,13 +145,23 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
   }
   const conn = await instance.connect();
   if (!options.readOnly) {
-    for (const sql of [...DDL, ...RECORD_DDL]) await conn.run(sql);
+    for (const sql of [...DDL, ...TABLES, ...RECORD_DDL]) await conn.run(sql);
     const v = await conn.runAndReadAll(`SELECT value FROM mw_meta WHERE key = 'schema_version'`);
     const rows = v.getRows();
     if (rows.length === 0) await conn.run(`INSERT INTO mw_meta VALUES ('schema_version', ?)`, [SCHEMA_VERSION]);
-    else if (rows[0]![0] !== SCHEMA_VERSION)
+    else if (rows[0]![0] === '1') {
+      // Schema 1 stored instances in the body; its rows stay as they are (decodeEvent and the view read both).
+      await conn.run(`ALTER TABLE events ADD COLUMN IF NOT EXISTS instances VARCHAR`);
+      await conn.run(`UPDATE mw_meta SET value = ? WHERE key = 'schema_version'`, [SCHEMA_VERSION]);
+    } else if (rows[0]![0] !== SCHEMA_VERSION)
       throw new MwError('MW_ERR_STORE_OPEN', `store ${options.path} has schema version ${String(rows[0]![0])}, expected ${SCHEMA_VERSION}`);
+    for (const sql of VIEWS) await conn.run(sql);
     for (const sql of STAGING) await conn.run(sql);
+    // DuckDB checkpoints when the WAL passes 16 MB by default, and each
+    // checkpoint rewrites (and recompresses) the row group being filled: with
+    // ~25 MB per ingest batch that was every batch, ~2/3 of the store's CPU
+    // time and file garbage. 256 MB measured 124 -> 80 us of CPU per event.
+    await conn.run(`SET checkpoint_threshold = '256MB'`);
   }
   // One writer process (DuckDB's rule), so the ingest sequence can be kept here.
   let seq = Number((await conn.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM events`)).getRows()[0]![0]);
@@ -155,87 +208,112 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
     return out;
   }
 
+  /** Ids of these events already in the store. */
+  async function knownIds(events: readonly EncodedEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const ai = await conn.createAppender('stage_ids');
+    for (const e of events) {
+      ai.appendVarchar(e.id);
+      ai.endRow();
+    }
+    finish(ai);
+    try {
+      const d = await conn.runAndReadAll(`SELECT s.id FROM stage_ids s JOIN events e ON e.id = s.id`);
+      return new Set(d.getRows().map((row) => String(row[0])));
+    } finally {
+      await conn.run('DELETE FROM stage_ids');
+    }
+  }
+
+  /** Appends events (numbering them) and quarantine entries; run inside a transaction. */
+  async function write(events: readonly EncodedEvent[], quarantine: readonly QuarantineEntry[]): Promise<void> {
+    if (quarantine.length) {
+      const aq = await conn.createAppender('stage_quarantine');
+      for (const q of quarantine) {
+        // Same file, line and content: the same bad record seen again, listed once.
+        aq.appendVarchar(sha256Hex(`${q.file}\0${q.line}\0${q.recordHash}`).slice(0, 32));
+        aq.appendVarchar(q.format);
+        aq.appendVarchar(q.file);
+        aq.appendBigInt(BigInt(q.line));
+        aq.appendBigInt(BigInt(q.offset));
+        aq.appendVarchar(q.recordHash);
+        aq.appendVarchar(q.reason);
+        aq.appendVarchar(q.raw);
+        aq.endRow();
+      }
+      finish(aq);
+      try {
+        await conn.run(
+          `INSERT OR IGNORE INTO quarantine SELECT id, format, file, line, "offset", record_hash, reason, raw, CAST(? AS TIMESTAMP)
+           FROM stage_quarantine`,
+          [new Date().toISOString()],
+        );
+      } finally {
+        await conn.run('DELETE FROM stage_quarantine');
+      }
+    }
+    if (events.length) {
+      const a = await conn.createAppender('events');
+      for (const e of events) {
+        a.appendBigInt(BigInt(++seq));
+        a.appendVarchar(e.id);
+        a.appendVarchar(e.kind);
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(e.timeMs) * 1000n));
+        a.appendVarchar(e.principal);
+        a.appendVarchar(e.principalRaw);
+        str(a, e.model);
+        a.appendVarchar(e.format);
+        a.appendVarchar(e.file);
+        a.appendBigInt(BigInt(e.line));
+        a.appendVarchar(e.recordHash);
+        a.appendVarchar(e.body);
+        a.appendVarchar(e.raw);
+        str(a, e.instances);
+        a.endRow();
+      }
+      finish(a);
+    }
+  }
+
   const store: Store = {
     ...duckDbRecords(conn, serial),
     append(events: readonly StoredEventInput[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult> {
+      return store.appendEncoded(
+        events.map((e) => encodeEvent(e.event, e.raw)),
+        quarantine,
+      );
+    },
+
+    appendEncoded(events: readonly EncodedEvent[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult> {
       return serial(async () => {
         const duplicateIds = new Set<string>();
         const seen = new Set<string>();
-        const unique: StoredEventInput[] = [];
+        const unique: EncodedEvent[] = [];
         for (const e of events) {
-          if (seen.has(e.event.id)) duplicateIds.add(e.event.id);
+          if (seen.has(e.id)) duplicateIds.add(e.id);
           else {
-            seen.add(e.event.id);
+            seen.add(e.id);
             unique.push(e);
           }
         }
-        // Duplicate check on ids only; then the new rows go straight into
-        // `events` (no staging copy of bodies and raw text, which are most of the bytes).
-        const fresh: StoredEventInput[] = [];
-        if (unique.length) {
-          const ai = await conn.createAppender('stage_ids');
-          for (const { event: e } of unique) {
-            ai.appendVarchar(e.id);
-            ai.endRow();
-          }
-          ai.closeSync();
-          const d = await conn.runAndReadAll(`SELECT s.id FROM stage_ids s JOIN events e ON e.id = s.id`);
-          await conn.run('DELETE FROM stage_ids');
-          const existing = new Set(d.getRows().map((row) => String(row[0])));
-          for (const e of unique) {
-            if (existing.has(e.event.id)) duplicateIds.add(e.event.id);
-            else fresh.push(e);
-          }
+        // Fresh events are the common case (a new log file): append them
+        // optimistically and let the primary key reject a batch that holds a
+        // stored id. Checking ids first joins the batch against every stored
+        // id, a cost that grows with the store (~40 us per event at 1M events,
+        // measured); re-ingesting pays it, first ingestion does not.
+        const seq0 = seq;
+        try {
+          await tx(() => write(unique, quarantine));
+          return { duplicateIds, storedCount: unique.length };
+        } catch (e) {
+          seq = seq0;
+          if (!isConstraintError(e)) throw e;
         }
-        if (quarantine.length) {
-          const aq = await conn.createAppender('stage_quarantine');
-          for (const q of quarantine) {
-            // Same file, line and content: the same bad record seen again, listed once.
-            aq.appendVarchar(sha256Hex(`${q.file}\0${q.line}\0${q.recordHash}`).slice(0, 32));
-            aq.appendVarchar(q.format);
-            aq.appendVarchar(q.file);
-            aq.appendBigInt(BigInt(q.line));
-            aq.appendBigInt(BigInt(q.offset));
-            aq.appendVarchar(q.recordHash);
-            aq.appendVarchar(q.reason);
-            aq.appendVarchar(q.raw);
-            aq.endRow();
-          }
-          aq.closeSync();
-        }
-        if (fresh.length) {
-          const a = await conn.createAppender('events');
-          for (const { event: e, raw } of fresh) {
-            a.appendBigInt(BigInt(++seq));
-            a.appendVarchar(e.id);
-            a.appendVarchar(e.kind);
-            a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(e.time)) * 1000n));
-            a.appendVarchar(e.principal.canonical);
-            a.appendVarchar(e.principal.raw);
-            str(a, eventModel(e));
-            a.appendVarchar(e.provenance.format);
-            a.appendVarchar(e.provenance.file);
-            a.appendBigInt(BigInt(e.provenance.line));
-            a.appendVarchar(e.provenance.recordHash);
-            a.appendVarchar(JSON.stringify(e));
-            a.appendVarchar(raw);
-            a.endRow();
-          }
-          a.closeSync();
-        }
-        if (quarantine.length) {
-          try {
-            await conn.run(
-              `INSERT OR IGNORE INTO quarantine SELECT id, format, file, line, "offset", record_hash, reason, raw, CAST(? AS TIMESTAMP)
-               FROM stage_quarantine`,
-              [new Date().toISOString()],
-            );
-          } finally {
-            await conn.run('DELETE FROM stage_quarantine');
-          }
-        }
-        const storedCount = fresh.length;
-        return { duplicateIds, storedCount };
+        const known = await knownIds(unique);
+        const fresh = unique.filter((e) => !known.has(e.id));
+        for (const id of known) duplicateIds.add(id);
+        await tx(() => write(fresh, quarantine));
+        return { duplicateIds, storedCount: fresh.length };
       });
     },
 
@@ -361,12 +439,12 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       const rc = await instance.connect();
       try {
         const result = await rc.stream(
-          `SELECT seq, body FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`,
+          `SELECT seq, body, instances FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`,
           params,
         );
         for await (const rows of result.yieldRows()) {
           for (const row of rows) {
-            const e = JSON.parse(String(row[1])) as MwEvent;
+            const e = decodeEvent(String(row[1]), row[2] == null ? null : String(row[2]));
             yield Object.assign(e, { seq: Number(row[0]) });
           }
         }
@@ -379,10 +457,12 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       serial(async () => {
         if (ids.length === 0) return [];
         const r = await conn.runAndReadAll(
-          `SELECT body, raw FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY time, seq`,
+          `SELECT body, raw, instances FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY time, seq`,
           [...ids],
         );
-        return r.getRows().map((row) => Object.assign(JSON.parse(String(row[0])) as MwEvent, { raw: String(row[1]) }));
+        return r.getRows().map((row) =>
+          Object.assign(decodeEvent(String(row[0]), row[2] == null ? null : String(row[2])), { raw: String(row[1]) }),
+        );
       }),
 
     counts: () =>
@@ -406,6 +486,29 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       }),
   };
   return store;
+}
+
+/**
+ * Closes an appender; if its rows are rejected (a duplicate key), drops them
+ * before rethrowing. An appender left holding rows would flush them again
+ * whenever it is garbage-collected, into whatever transaction is open then.
+ */
+function finish(a: DuckDBAppender): void {
+  try {
+    a.closeSync();
+  } catch (e) {
+    a.clear();
+    try {
+      a.closeSync();
+    } catch {
+      // Nothing left to write; the first error is the one to report.
+    }
+    throw e;
+  }
+}
+
+function isConstraintError(e: unknown): boolean {
+  return /constraint|duplicate key/i.test((e as Error)?.message ?? '');
 }
 
 function referenceKey(r: ReferenceRecord): string {

@@ -16,3 +16,5 @@ export const DEFAULT_DB = 'mirrorwatch.duckdb';
 export function openStore(options: StoreOptions): Promise<Store> {
   return openDuckDbStore(options);
 }
+export { decodeEvent, encodeEvent } from './encode.js';
+export type { EncodedEvent, EncodedInstances } from './encode.js';

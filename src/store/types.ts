@@ -14,6 +14,7 @@ import type {
   ReferenceRecord,
 } from '../events/index.js';
 import type { RecordStore } from './records.js';
+import type { EncodedEvent } from './encode.js';
 
 export interface StoredEventInput {
   event: MwEvent;
@@ -68,6 +69,8 @@ export interface ReferenceLoad {
 export interface Store extends RecordStore {
   /** Adds events and quarantine entries atomically; events already present are reported, not re-added. */
   append(events: readonly StoredEventInput[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult>;
+  /** `append` for events already encoded (src/store/encode.ts), as ingestion's parse workers deliver them. */
+  appendEncoded(events: readonly EncodedEvent[], quarantine: readonly QuarantineEntry[]): Promise<AppendResult>;
   /**
    * Loads a reference set as a new version. The version is the content hash, so
    * loading identical content again is a no-op (`isNew: false`).

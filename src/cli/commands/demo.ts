@@ -11,6 +11,7 @@ import { MwError } from '../../errors/index.js';
 import { VARIANTS } from '../../sim/index.js';
 import type { Variant } from '../../sim/index.js';
 import { humanBytes, printJson } from '../shared.js';
+import { serve } from './serve.js';
 
 interface DemoCliOptions {
   seed: string;
@@ -20,6 +21,8 @@ interface DemoCliOptions {
   keep?: string;
   json?: boolean;
   progress?: boolean;
+  serve?: boolean;
+  port: string;
 }
 
 function int(name: string, v: string, min: number): number {
@@ -81,7 +84,9 @@ export function register(program: Command): void {
     .option('--scale <k>', 'benign population multiplier', String(DEMO_DEFAULTS.scale))
     .option('--keep <dir>', 'keep the logs (DIR/logs) and the store (DIR/demo.duckdb) here')
     .option('--json', 'print {"evaluation","reference","alerts","incidents",...} as JSON')
-    .option('--no-progress', 'no progress bar even on a terminal');
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .option('--serve', 'then open the dashboard on the demo store (prints the URL and first-run credentials; Ctrl-C stops it)')
+    .option('--port <n>', 'dashboard port for --serve', '8686');
   cmd.addHelpText('after', '\nDefaults run in about a minute on a 2-core machine (docs/cli.md). Scenario: docs/simulator.md.');
   cmd.action(async (opts: DemoCliOptions) => {
     const seed = int('--seed', opts.seed, 0);
@@ -120,14 +125,21 @@ export function register(program: Command): void {
         onSimulateProgress: (p) => bar?.update(Math.round((100 * p.day) / p.days), { detail: `day ${p.day}/${p.days}, ${p.events} events` }),
         onIngestProgress: (p) => bar?.update(p.bytesTotal > 0 ? Math.min(100, Math.round((100 * p.bytesRead) / p.bytesTotal)) : 0, { detail: `${p.file.split(/[\\/]/).pop() ?? ''} ${humanBytes(p.bytesRead)}` }),
       });
-    } finally {
+    } catch (e) {
       bar?.stop();
       if (!keep) await rm(base, { recursive: true, force: true });
+      throw e;
     }
-    if (opts.json) {
-      printJson({ seed, variant: opts.variant, days, scale, ...result, kept: keep });
-      return;
+    bar?.stop();
+    try {
+      if (opts.json) printJson({ seed, variant: opts.variant, days, scale, ...result, kept: keep });
+      else process.stdout.write(report(result, { seed, variant: opts.variant, days, scale, keep }));
+      if (opts.serve) {
+        process.stdout.write('\n');
+        await serve({ db: join(base, 'demo.duckdb'), port: opts.port, host: '127.0.0.1', logLevel: 'warn' });
+      }
+    } finally {
+      if (!keep) await rm(base, { recursive: true, force: true });
     }
-    process.stdout.write(report(result, { seed, variant: opts.variant, days, scale, keep }));
   });
 }

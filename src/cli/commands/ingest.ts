@@ -15,6 +15,7 @@ interface IngestCliOptions {
   identityAttr?: string;
   progress?: boolean;
   batchSize: string;
+  workers: string;
   logLevel: string;
 }
 
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print the counts as JSON')
     .option('--no-progress', 'no progress bar even on a terminal')
     .option('--batch-size <n>', 'events per store transaction (memory vs commit overhead)', '5000')
+    .option('--workers <n>', "parse threads for large line-framed files: a number (0: parse on the main thread) or 'auto'", 'auto')
     .option('--log-level <level>', 'JSON logs on stderr (pino): info logs each committed batch', 'warn');
   addDbOption(cmd);
   cmd.addHelpText(
@@ -43,6 +45,9 @@ its format was not recognised (the readable ones are still ingested).`,
     const started = performance.now();
     const batchSize = Number(opts.batchSize);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new MwError('MW_ERR_USAGE', `--batch-size must be a positive integer, got ${opts.batchSize}`);
+    const workers = opts.workers === 'auto' ? ('auto' as const) : Number(opts.workers);
+    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 0 || workers > 64))
+      throw new MwError('MW_ERR_USAGE', `--workers must be 'auto' or an integer from 0 to 64, got ${opts.workers}`);
     const log = pino({ level: opts.logLevel, base: { cmd: 'ingest' } }, pino.destination(2));
     const interactive = Boolean(process.stderr.isTTY) && opts.progress !== false && !opts.json;
     let totalBytes = 0;
@@ -67,6 +72,7 @@ its format was not recognised (the readable ones are still ingested).`,
         ...(opts.format ? { format: opts.format } : {}),
         parserOptions,
         batchSize,
+        workers,
         onCommit: (c) => log.info({ ...c }, 'batch committed'),
         onProgress: (p) => {
           if (!bar) return;

@@ -225,6 +225,7 @@ export const mlPlatformLogsParser: SourceParser = {
   detect: (s) =>
     jsonLinesWith(s, (o) => 'TimeGenerated' in o && (ML_EVENT_TYPES as readonly unknown[]).includes(o['EventType'])) * 0.95,
   parse: perRecord(mlRecord),
+  parseRecord: mlRecord,
 };
 
 export const dlpLogsParser: SourceParser = {
@@ -233,6 +234,7 @@ export const dlpLogsParser: SourceParser = {
   framing: 'lines',
   detect: (s) => jsonLinesWith(s, (o) => 'TimeGenerated' in o && 'Destination' in o && 'FileDetails' in o) * 0.95,
   parse: perRecord(dlpRecord),
+  parseRecord: dlpRecord,
 };
 
 export const hrEventsParser: SourceParser = {
@@ -242,6 +244,7 @@ export const hrEventsParser: SourceParser = {
   detect: (s) =>
     jsonLinesWith(s, (o) => 'TimeGenerated' in o && (HR_ACTIONS as readonly unknown[]).includes(o['EventType'])) * 0.95,
   parse: perRecord(hrRecord),
+  parseRecord: hrRecord,
 };
 
 export const mlPlatformParsers: readonly SourceParser[] = [mlPlatformLogsParser, dlpLogsParser, hrEventsParser];

@@ -450,4 +450,5 @@ export const mlflowAccessParser: SourceParser = {
     return 0.3 * share;
   },
   parse: perRecord(mlflowRecord),
+  parseRecord: mlflowRecord,
 };

@@ -66,9 +66,23 @@ function moleculeHash(key: string): string {
   return h;
 }
 
+// Canonical form and hash by input text, per canonicaliser (one lookup per
+// instance instead of two; a request carries tens of molecules).
+const identities = new WeakMap<(s: string) => string | null, LruCache<string, { canonical: string | null; hash: string }>>();
+
 function smilesInput(smiles: string, canonical: (s: string) => string | null): InstanceInput {
-  const c = canonical(smiles.trim());
-  return { type: 'smiles', smiles, canonical: c, hash: moleculeHash(c ?? `raw:${smiles}`) };
+  let cache = identities.get(canonical);
+  if (cache === undefined) {
+    cache = new LruCache(50_000);
+    identities.set(canonical, cache);
+  }
+  let id = cache.get(smiles);
+  if (id === undefined) {
+    const c = canonical(smiles.trim());
+    id = { canonical: c, hash: moleculeHash(c ?? `raw:${smiles}`) };
+    cache.set(smiles, id);
+  }
+  return { type: 'smiles', smiles, canonical: id.canonical, hash: id.hash };
 }
 
 /** Splits a V2 tensor's flat data by its shape's first dimension. */
@@ -149,7 +163,8 @@ const EXPLANATION_KEYS: Record<string, ExplanationField | undefined> = {
   intervals: 'prediction_interval',
 };
 
-const EXPLANATION_ORDER: readonly ExplanationField[] = ['attention_weights', 'binding_residues', 'feature_importance', 'logprobs', 'prediction_interval'];
+/** The order `decodeOutput` lists explanation fields in (the storage encoding relies on it). */
+export const EXPLANATION_ORDER: readonly ExplanationField[] = ['attention_weights', 'binding_residues', 'feature_importance', 'logprobs', 'prediction_interval'];
 const EXPLANATION_BIT = Object.fromEntries(EXPLANATION_ORDER.map((f, i) => [f, 1 << i])) as Record<ExplanationField, number>;
 
 function num(v: unknown): number | null {

@@ -1,0 +1,191 @@
+/**
+ * Membership-inference probing: a principal walking the internal compound
+ * library (or another sensitive reference set) through a prediction API.
+ *
+ * A model answers its own training compounds with visibly higher confidence
+ * and narrower intervals (Shokri et al., "Membership Inference Attacks Against
+ * Machine Learning Models", IEEE S&P 2017), so querying many library
+ * compounds with confidences returned tells which ones were trained on.
+ * Chemists do query library compounds -- their focus series, again and again.
+ * What sets probing apart is breadth: many library compounds the principal
+ * has never queried before, making up most of the day's library queries.
+ *
+ * Per principal, a bitset over the reference sets' compounds records which
+ * ones they have queried (bounded by the library size, not by traffic). Per
+ * UTC day, newly queried library compounds are counted and compared with the
+ * principal's own earlier days (median and scaled MAD) and a floor; the day's
+ * novelty share (new / all library instances) must also be high. Severity
+ * rises above the team's upper quantile and with confidences returned.
+ */
+import { z } from 'zod';
+import type { Severity } from '../alert.js';
+import { makeAlert, MAX_EVIDENCE, severityRank } from '../alert.js';
+import { DAY_MS, Ring, dayStart, fmt, median, quantile, scaledMad } from '../stats.js';
+import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
+
+export const membershipOptions = z
+  .object({
+    /** Active days of history kept per principal. */
+    lookbackDays: z.number().int().min(3).max(365).default(28),
+    /** Threshold = median + madMultiplier x scaled MAD of the principal's daily new library compounds (Iglewicz & Hoaglin 1993). */
+    madMultiplier: z.number().positive().default(3.5),
+    /** The spread is at least this many compounds. */
+    minSpreadCompounds: z.number().nonnegative().default(10),
+    /** Days with fewer newly queried library compounds never alert. */
+    minDailyNewCompounds: z.number().int().positive().default(50),
+    /** Active library days of own history before the daily floor applies; fewer means "new principal". */
+    minBaselineDays: z.number().int().nonnegative().default(3),
+    /** Floor for a new principal, whose first days are all new compounds: the focus area being learnt. */
+    newPrincipalDailyNewCompounds: z.number().int().positive().default(200),
+    /** Share of the day's library instances that must be compounds the principal never queried before. */
+    minNoveltyShare: z.number().min(0).max(1).default(0.5),
+    /** Team days kept per team for the team comparison. */
+    teamHistoryDays: z.number().int().positive().default(512),
+    /** Quantile of the team's daily new-compound counts above which the alert is at least medium. */
+    teamQuantile: z.number().min(0.5).max(1).default(0.99),
+    /** Observed/threshold ratio from which the alert is high, when above the team and mostly answered with confidences. */
+    highRatio: z.number().positive().default(5),
+    /** Share of new compounds answered with a confidence or interval needed for high severity. */
+    minConfidenceShare: z.number().min(0).max(1).default(0.5),
+    /** Reference compounds tracked (the first ones of the sets, in set order); caps the per-principal bitset. */
+    maxReferenceCompounds: z.number().int().positive().default(200_000),
+  })
+  .strict();
+export type MembershipOptions = z.infer<typeof membershipOptions>;
+
+const TECHNIQUES = ['AML.T0024.000', 'T1119', 'T1213'] as const;
+
+interface Day {
+  startMs: number;
+  libraryInstances: number;
+  newCompounds: number;
+  withConfidence: number;
+  evidence: string[];
+  models: Set<string>;
+  /** Rank of the strongest alert raised today (-1: none). */
+  raised: number;
+}
+
+interface PrincipalState {
+  history: Ring;
+  queried: Uint32Array;
+  day: Day | undefined;
+}
+
+export const membership: Detector<MembershipOptions> = {
+  id: 'membership',
+  title: 'Membership-inference probing: broad walks through the internal compound library',
+  accepts: ['inference'],
+  options: membershipOptions,
+  techniques: [...TECHNIQUES],
+  stateBounds: (o) => {
+    const words = Math.ceil(o.maxReferenceCompounds / 32);
+    // One "entry" per 32-bit word of the bitset, plus history days, the open day and its evidence.
+    return { maxEntriesPerPrincipal: words + o.lookbackDays + 1 + MAX_EVIDENCE + 16, maxBytesPerPrincipal: words * 4 + o.lookbackDays * 8 + MAX_EVIDENCE * 48 + 16 * 64 };
+  },
+  create(o, ctx: DetectionContext): DetectorInstance {
+    const index = new Map<string, number>();
+    const setNames: string[] = [];
+    for (const [name, set] of [...ctx.compounds].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      setNames.push(name);
+      for (const c of set) if (!index.has(c) && index.size < o.maxReferenceCompounds) index.set(c, index.size);
+    }
+    const words = Math.ceil(index.size / 32);
+    const states = new Map<string, PrincipalState>();
+    const teams = new Map<string, Ring>();
+
+    function closeDay(p: string, s: PrincipalState): void {
+      if (!s.day) return;
+      s.history.push(s.day.newCompounds);
+      const team = ctx.teamOf(p);
+      if (team) {
+        let r = teams.get(team);
+        if (!r) teams.set(team, (r = new Ring(o.teamHistoryDays)));
+        r.push(s.day.newCompounds);
+      }
+      s.day = undefined;
+    }
+
+    return {
+      onEvent(e, ms) {
+        if (e.kind !== 'inference' || index.size === 0) return [];
+        const p = e.principal.canonical;
+        let hits = 0;
+        let s = states.get(p);
+        for (const inst of e.instances) {
+          const c = inst.input.type === 'smiles' ? inst.input.canonical : null;
+          if (c === null || !index.has(c)) continue;
+          hits++;
+        }
+        if (hits === 0) return [];
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), queried: new Uint32Array(words), day: undefined }));
+        const start = dayStart(ms);
+        if (s.day && s.day.startMs !== start) closeDay(p, s);
+        s.day ??= { startMs: start, libraryInstances: 0, newCompounds: 0, withConfidence: 0, evidence: [], models: new Set(), raised: -1 };
+        const d = s.day;
+        let fresh = 0;
+        for (const inst of e.instances) {
+          const c = inst.input.type === 'smiles' ? inst.input.canonical : null;
+          const i = c === null ? undefined : index.get(c);
+          if (i === undefined) continue;
+          d.libraryInstances++;
+          const bit = 1 << (i & 31);
+          if (s.queried[i >> 5]! & bit) continue;
+          s.queried[i >> 5]! |= bit;
+          fresh++;
+          d.newCompounds++;
+          if (inst.output && (inst.output.confidence !== null || inst.output.intervalWidth !== null)) d.withConfidence++;
+        }
+        if (fresh > 0) {
+          if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(e.id);
+          if (d.models.size < 16) d.models.add(e.model);
+        }
+        if (fresh === 0) return [];
+        const hist = s.history.values();
+        const base = median(hist);
+        const floor = hist.length >= o.minBaselineDays ? o.minDailyNewCompounds : o.newPrincipalDailyNewCompounds;
+        const threshold = Math.max(floor, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadCompounds));
+        const novelty = d.newCompounds / d.libraryInstances;
+        if (d.newCompounds <= threshold || novelty < o.minNoveltyShare) return [];
+        const team = ctx.teamOf(p);
+        const teamRing = team ? teams.get(team) : undefined;
+        const teamUpper = teamRing && teamRing.length > 0 ? quantile(teamRing.values(), o.teamQuantile) : 0;
+        const confShare = d.withConfidence / d.newCompounds;
+        const aboveTeam = d.newCompounds > teamUpper;
+        const severity: Severity =
+          aboveTeam && d.newCompounds >= o.highRatio * threshold && confShare >= o.minConfidenceShare ? 'high' : aboveTeam ? 'medium' : 'low';
+        if (severityRank(severity) <= d.raised) return [];
+        d.raised = severityRank(severity);
+        return [
+          makeAlert({
+            detector: 'membership',
+            severity,
+            principal: p,
+            models: [...d.models],
+            atMs: ms,
+            windowStartMs: d.startMs,
+            windowEndMs: d.startMs + DAY_MS,
+            key: severity,
+            techniques: [...TECHNIQUES],
+            observed: d.newCompounds,
+            baseline: base,
+            threshold,
+            evidence: d.evidence,
+            explanation: `${p} queried ${fmt(d.newCompounds)} ${setNames.join('/')} compounds they had never queried before today (${Math.round(novelty * 100)}% of their library queries, ${Math.round(confShare * 100)}% answered with confidences or intervals) against a daily median of ${fmt(base)} (threshold ${fmt(threshold)}, team ${fmt(Math.round(teamUpper))}).`,
+          }),
+        ];
+      },
+      onWatermark() {
+        return [];
+      },
+      stateSize() {
+        let max = 0;
+        for (const s of states.values()) {
+          const n = s.queried.length + s.history.length + (s.day ? 1 + s.day.evidence.length + s.day.models.size : 0);
+          if (n > max) max = n;
+        }
+        return { principals: states.size, maxEntriesPerPrincipal: max };
+      },
+    };
+  },
+};

@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { EXPLANATION_FIELDS, instanceSchema } from '../events/index.js';
+import type { Instance } from '../events/index.js';
+import { decodeInstances, encodeInstances, EMPTY_CANONICAL } from './encode.js';
+import type { EncodedInstances } from './encode.js';
+
+const hash = fc.stringMatching(/^[0-9a-f]{24}$/);
+const num = fc.double({ noNaN: true, noDefaultInfinity: true });
+const input = fc.oneof(
+  fc.record({ type: fc.constant('smiles' as const), smiles: fc.string(), canonical: fc.option(fc.string(), { nil: null }), hash }),
+  // Canonical equal to the input (the usual case, stored as ''), and the empty canonical form.
+  fc.string().chain((s) => fc.record({ type: fc.constant('smiles' as const), smiles: fc.constant(s), canonical: fc.constantFrom(s, ''), hash })),
+  fc.record({ type: fc.constant('features' as const), hash, features: fc.option(fc.array(num, { maxLength: 8 }), { nil: null }) }),
+  fc.record({ type: fc.constant('text' as const), hash, length: fc.nat() }),
+);
+const output = fc.option(
+  fc.record({
+    prediction: fc.oneof(num, fc.string(), fc.array(num, { maxLength: 4 }), fc.constant(null)),
+    confidence: fc.option(num, { nil: null }),
+    intervalWidth: fc.option(num, { nil: null }),
+    // Any order and repeats: the usual sorted list is stored as a bit mask, anything else as it is.
+    explanations: fc.oneof(fc.subarray([...EXPLANATION_FIELDS].sort()), fc.array(fc.constantFrom(...EXPLANATION_FIELDS), { maxLength: 6 })),
+  }),
+  { nil: null },
+);
+const instances = fc.array(fc.record({ input, output }), { maxLength: 12 });
+
+/** What the store does: JSON out, JSON back. */
+function roundTrip(list: Instance[]): Instance[] {
+  return decodeInstances(JSON.parse(JSON.stringify(encodeInstances(list))) as EncodedInstances);
+}
+
+describe('instance storage encoding', () => {
+  it('decodes to exactly the instances it encoded (property)', () => {
+    fc.assert(
+      fc.property(instances, (list) => {
+        // -0 does not survive JSON in any layout; the old one had the same limit.
+        const norm = JSON.parse(JSON.stringify(list)) as Instance[];
+        for (const i of norm) instanceSchema.parse(i);
+        assert.deepEqual(roundTrip(norm), norm);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves out a canonical form equal to the input and keeps the empty one apart', () => {
+    const list: Instance[] = [
+      { input: { type: 'smiles', smiles: 'CCO', canonical: 'CCO', hash: 'a'.repeat(24) }, output: null },
+      { input: { type: 'smiles', smiles: 'OCC', canonical: 'CCO', hash: 'b'.repeat(24) }, output: null },
+      { input: { type: 'smiles', smiles: 'x', canonical: '', hash: 'c'.repeat(24) }, output: null },
+      { input: { type: 'smiles', smiles: 'C1CC', canonical: null, hash: 'd'.repeat(24) }, output: null },
+    ];
+    const enc = encodeInstances(list);
+    assert.deepEqual(enc.k, ['', 'CCO', EMPTY_CANONICAL, null]);
+    assert.deepEqual(enc.x, [-1, -1, -1, -1]);
+    assert.deepEqual(roundTrip(list), list);
+  });
+});
