@@ -35,6 +35,44 @@ export function toFp(bytes: Uint8Array): Fp {
   return { words, bits };
 }
 
+/**
+ * A fingerprint in a snapshot: its set bits as 3 hex digits each (Morgan
+ * fingerprints are sparse, ~40 of 2048 bits), or `b:` + base64 of the words
+ * when that is shorter.
+ */
+export function encodeFp(x: Fp): string {
+  let sparse = '';
+  for (let w = 0; w < x.words.length; w++) {
+    let v = x.words[w]!;
+    while (v !== 0) {
+      const low = v & -v;
+      sparse += ((w << 5) + 31 - Math.clz32(low)).toString(16).padStart(3, '0');
+      v ^= low;
+    }
+  }
+  const dense = 'b:' + Buffer.from(x.words.buffer, x.words.byteOffset, x.words.byteLength).toString('base64');
+  return x.words.length <= 128 && sparse.length <= dense.length ? `s${x.words.length}:${sparse}` : dense;
+}
+
+export function decodeFp(s: string): Fp {
+  let words: Uint32Array;
+  if (s.startsWith('b:')) {
+    const b = Buffer.from(s.slice(2), 'base64');
+    words = new Uint32Array(b.length >> 2);
+    for (let i = 0; i < words.length; i++) words[i] = b.readUInt32LE(i * 4);
+  } else {
+    const colon = s.indexOf(':');
+    words = new Uint32Array(Number(s.slice(1, colon)));
+    for (let i = colon + 1; i + 3 <= s.length; i += 3) {
+      const bit = parseInt(s.slice(i, i + 3), 16);
+      words[bit >> 5]! |= 1 << (bit & 31);
+    }
+  }
+  let bits = 0;
+  for (const w of words) bits += popcount32(w);
+  return { words, bits };
+}
+
 /** Tanimoto distance 1 - |a AND b| / |a OR b| (same value as chem's tanimoto on the packed bytes). */
 export function distance(a: Fp, b: Fp): number {
   let both = 0;
@@ -104,11 +142,14 @@ export function inputRef(inst: Instance, ctx: DetectionContext): InputRef | null
   return { key: input.hash, kind: 'opaque', fingerprint: () => null };
 }
 
+/** A sampled input: the hash ranks it, the fingerprint is all that is read later (the key, attacker-sized text, is not kept). */
 interface Sampled {
   hash: number;
-  key: string;
   fp: Fp | null;
 }
+
+/** A bottom-k sample in a snapshot: [hash, encoded fingerprint or null] in hash order. */
+export type BottomKSnapshot = Array<[number, string | null]>;
 
 /**
  * Bottom-k sample of distinct inputs by hash (Broder 1997; KMV distinct-count
@@ -127,7 +168,7 @@ export class BottomK {
     if (this.hashes.has(h)) return false;
     if (n >= this.k && h >= this.items[n - 1]!.hash) return false;
     const bytes = ref.fingerprint();
-    const item: Sampled = { hash: h, key: ref.key, fp: bytes ? toFp(bytes) : null };
+    const item: Sampled = { hash: h, fp: bytes ? toFp(bytes) : null };
     let i = n;
     while (i > 0 && this.items[i - 1]!.hash > h) i--;
     this.items.splice(i, 0, item);
@@ -151,6 +192,19 @@ export class BottomK {
 
   get size(): number {
     return this.items.length;
+  }
+
+  snapshot(): BottomKSnapshot {
+    return this.items.map((it) => [it.hash, it.fp ? encodeFp(it.fp) : null]);
+  }
+
+  static of(k: number, items: BottomKSnapshot): BottomK {
+    const b = new BottomK(k);
+    for (const [hash, fp] of items) {
+      b.items.push({ hash, fp: fp === null ? null : decodeFp(fp) });
+      b.hashes.add(hash);
+    }
+    return b;
   }
 
   fingerprints(): Fp[] {
@@ -246,6 +300,13 @@ export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectP
       if (o.announcedAlerts === 'none' || dayStartMs - last < o.announcedRealertDays * DAY_MS) return 'skip';
       return `, kept low because the directory announces project ${announced.join(', ')}`;
     },
+    /** Each principal's last exceedance (day start), for the detector's snapshot. */
+    snapshot(): Array<[string, number]> {
+      return [...lastExceed];
+    },
+    restore(entries: ReadonlyArray<[string, number]>): void {
+      for (const [p, ms] of entries) lastExceed.set(p, ms);
+    },
   };
 }
 
@@ -285,24 +346,55 @@ export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEv
   return opened;
 }
 
+/** An open day in a snapshot. */
+export interface SampledDaySnapshot {
+  startMs: number;
+  sample: BottomKSnapshot;
+  evidence: string[];
+  models: string[];
+}
+
+export function saveDay(day: SampledDay | undefined): SampledDaySnapshot | null {
+  return day ? { startMs: day.startMs, sample: day.sample.snapshot(), evidence: [...day.evidence], models: [...day.models] } : null;
+}
+
+export function loadDay(day: SampledDaySnapshot | null, sampleSize: number): SampledDay | undefined {
+  return day ? { startMs: day.startMs, sample: BottomK.of(sampleSize, day.sample), evidence: [...day.evidence], models: new Set(day.models) } : undefined;
+}
+
 /** Entries an open day holds, for stateSize(). */
 export function dayEntries(day: SampledDay | undefined): number {
   return day ? 1 + day.sample.size + day.evidence.length + day.models.size : 0;
 }
 
+/** The snapshot of a daily sampled detector: principals' open days and own state, the next close, shared state. */
+export interface DailySampledSnapshot<P, T> {
+  states: Array<[string, { day: SampledDaySnapshot | null; own: P }]>;
+  /** Null for no open day (Infinity is not JSON). */
+  nextClose: number | null;
+  shared: T;
+}
+
 /**
  * The event side of a detector that samples one day per principal and judges
- * it when the day closes on event time: opens, fills and closes the days, and
- * reports state size. `close` judges a closed day; `entries` counts the
- * principal's state besides the open day.
+ * it when the day closes on event time: opens, fills and closes the days,
+ * reports state size and snapshots it. `close` judges a closed day; `entries`
+ * counts the principal's state besides the open day; `save` and `load` convert
+ * that state (without the day) to and from JSON, `saveShared` and
+ * `loadShared` the detector's state beyond principals (team baselines,
+ * campaigns).
  */
-export function dailySampledDetector<S extends { day: SampledDay | undefined }>(options: {
+export function dailySampledDetector<S extends { day: SampledDay | undefined }, P, T>(options: {
   ctx: DetectionContext;
   sampleSize: number;
   init: () => S;
   close: (principal: string, state: S, day: SampledDay) => Alert[];
   entries: (state: S) => number;
-}): DetectorInstance {
+  save: (state: S) => P;
+  load: (saved: P) => Omit<S, 'day'>;
+  saveShared: () => T;
+  loadShared: (saved: T) => void;
+}): DetectorInstance & { snapshot(): DailySampledSnapshot<P, T>; restore(state: unknown): void } {
   const states = new Map<string, S>();
   let nextClose = Infinity;
   const close = (p: string, s: S, day: SampledDay): Alert[] => {
@@ -331,6 +423,19 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }>(
       let max = 0;
       for (const s of states.values()) max = Math.max(max, options.entries(s) + dayEntries(s.day));
       return { principals: states.size, maxEntriesPerPrincipal: max };
+    },
+    snapshot() {
+      return {
+        states: [...states].map(([p, s]) => [p, { day: saveDay(s.day), own: options.save(s) }]),
+        nextClose: Number.isFinite(nextClose) ? nextClose : null,
+        shared: options.saveShared(),
+      };
+    },
+    restore(state) {
+      const snap = state as DailySampledSnapshot<P, T>;
+      for (const [p, s] of snap.states) states.set(p, { ...options.load(s.own), day: loadDay(s.day, options.sampleSize) } as S);
+      nextClose = snap.nextClose ?? Infinity;
+      options.loadShared(snap.shared);
     },
   };
 }

@@ -83,6 +83,11 @@ interface PrincipalState {
   raised: number;
 }
 
+/** Principals in a snapshot: maps and sets as arrays in insertion order, which is their eviction order. */
+interface Snapshot {
+  states: Array<[string, Omit<PrincipalState, 'addresses' | 'foreign'> & { addresses: Array<[string, AddressUse]>; foreign: Array<Omit<Foreign, 'models'> & { models: string[] }> }]>;
+}
+
 export const collusion: Detector<CollusionOptions> = {
   id: 'collusion',
   title: 'Collusion and Sybil extraction: keys and accounts used from another principal\'s address',
@@ -252,6 +257,34 @@ export const collusion: Detector<CollusionOptions> = {
       },
       onWatermark() {
         return [];
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            {
+              ...s,
+              addresses: [...s.addresses].map(([a, u]) => [a, { ...u }]),
+              foreign: s.foreign.map((f) => ({ ...f, evidence: [...f.evidence], models: [...f.models] })),
+            },
+          ]),
+        };
+      },
+      restore(state) {
+        for (const [p, s] of (state as Snapshot).states) {
+          states.set(p, {
+            ...s,
+            addresses: new Map(s.addresses.map(([a, u]) => [a, { ...u }])),
+            foreign: s.foreign.map((f) => ({ ...f, evidence: [...f.evidence], models: new Set(f.models) })),
+          });
+          // `users` is the inverse of the principals' own addresses; which order its sets are in does not
+          // matter (ownerOf breaks ties by name), so it is rebuilt rather than stored twice.
+          for (const a of s.addresses.map(([address]) => address)) {
+            let set = users.get(a);
+            if (!set) users.set(a, (set = new Set()));
+            set.add(p);
+          }
+        }
       },
       stateSize() {
         let max = 0;

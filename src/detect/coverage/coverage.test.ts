@@ -16,6 +16,19 @@ function run(events: MwEvent[], ctx: DetectionContext = testContext(), options: 
   return [...e.push(sorted), ...e.advanceTo(last + 2 * DAY)];
 }
 
+/** `run`, with a snapshot through JSON after `fraction` of the events, continuing in a fresh engine. */
+function runInterrupted(events: MwEvent[], fraction: number, ctx: DetectionContext = testContext(), options: Record<string, unknown> = {}) {
+  const make = () => createEngine({ context: ctx, detectors: [coverage], detectorOptions: { coverage: options } });
+  const sorted = [...events].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+  const cut = Math.floor(sorted.length * fraction);
+  const first = make();
+  const out = first.push(sorted.slice(0, cut));
+  const second = make();
+  second.restore(JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<typeof first.snapshot>);
+  const last = Date.parse(sorted[sorted.length - 1]!.time);
+  return [...out, ...second.push(sorted.slice(cut)), ...second.advanceTo(last + 2 * DAY)];
+}
+
 describe('coverage: bounded samples', () => {
   it('samples the same distinct inputs whatever the order, and estimates the distinct count', () => {
     for (const seed of [1, 2, 3]) {
@@ -31,6 +44,30 @@ describe('coverage: bounded samples', () => {
       assert.deepEqual(a.fingerprints(), b.fingerprints());
       const exact = new Set(mols).size;
       assert.ok(Math.abs(a.distinct() - exact) / exact < 0.25, `KMV ${a.distinct()} vs ${exact}`);
+    }
+  });
+
+  it('continues a sample restored from its JSON snapshot exactly as the original, molecules and feature vectors alike', () => {
+    for (const seed of [5, 6, 7]) {
+      const t = traffic(seed);
+      const ctx = testContext();
+      const r = rng(seed);
+      const vectors = Array.from({ length: 400 }, () => Array.from({ length: 24 }, () => (r() - 0.5) * 1000));
+      const mols = [...t.diverse(1500), ...t.series('b', 800)];
+      const refs = [
+        ...inference('bob', T0, mols.length, undefined, mols).instances.map((i) => inputRef(i, ctx)!),
+        ...vectors.map((f) => inputRef({ input: { type: 'features', hash: `v${hash32(f.join(','))}`, features: f }, output: null }, ctx)!),
+      ];
+      const cut = Math.floor(refs.length * (0.2 + 0.6 * r()));
+      const whole = new BottomK(128);
+      const first = new BottomK(128);
+      for (const ref of refs) whole.offer(ref);
+      for (const ref of refs.slice(0, cut)) first.offer(ref);
+      const restored = BottomK.of(128, JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<BottomK['snapshot']>);
+      assert.deepEqual(restored.fingerprints(), first.fingerprints());
+      for (const ref of refs.slice(cut)) restored.offer(ref);
+      assert.deepEqual(restored.fingerprints(), whole.fingerprints());
+      assert.equal(restored.distinct(), whole.distinct());
     }
   });
 
@@ -128,5 +165,27 @@ describe('coverage', () => {
     const alerts = run(events);
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]!.models[0], 'trial-success-predictor');
+  });
+
+  it('continues from a snapshot with its own, team and campaign memory: the alerts of an uninterrupted run (several seeds and cuts)', () => {
+    for (const seed of [11, 12, 13]) {
+      const t = traffic(seed);
+      const history = Array.from({ length: 8 }, (_, d) => [...t.series('bace', 40 + d * 3), ...t.series('bace-b', 20)]);
+      // Own history: alice's broad day against her focused days, bob's regular ones.
+      const own = [...days('alice', [...history, [...t.diverse(1500), ...t.series('bace', 40)]]), ...days('bob', history.map((x) => x.map((m) => m + 'N')))];
+      // Team history: erin is new, judged against carol's and dave's days.
+      const team = [...['carol', 'dave'].flatMap((p) => days(p, Array.from({ length: 6 }, () => t.series(p, 60)))), ...days('erin', [...Array.from({ length: 6 }, () => []), t.diverse(800)])];
+      // An announced campaign alerts once, not again on its later days.
+      const ctx = buildContext({ fingerprint: hashedFingerprint, directory: [person('kim', 'drug-discovery', ['jak2', 'virtual-screening-jak2-2026'])] });
+      const campaign = days('kim', [...Array.from({ length: 8 }, () => t.series('jak2', 50)), ...Array.from({ length: 4 }, () => t.diverse(1200))]);
+      const r = rng(seed);
+      for (const [events, c, options] of [[own, testContext(), {}], [team, testContext(), {}], [campaign, ctx, { announcedAlerts: 'low' }]] as const) {
+        const whole = run(events, c, options);
+        assert.ok(whole.length > 0);
+        for (const fraction of [0.55, 0.8, 0.9, 0.3 + 0.65 * r()]) {
+          assert.deepEqual(runInterrupted(events, fraction, c, options), whole, `seed ${seed}, cut at ${fraction.toFixed(2)}`);
+        }
+      }
+    }
   });
 });

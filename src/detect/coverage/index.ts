@@ -136,12 +136,19 @@ export const coverage: Detector<CoverageOptions> = {
       ];
     }
 
-    return dailySampledDetector<PrincipalState>({
+    return dailySampledDetector({
       ctx,
       sampleSize: o.sampleSize,
-      init: () => ({ history: new Ring(o.lookbackDays), day: undefined }),
+      init: (): PrincipalState => ({ history: new Ring(o.lookbackDays), day: undefined }),
       close,
       entries: (s) => s.history.length,
+      save: (s) => [...s.history.values()],
+      load: (history: number[]) => ({ history: Ring.of(o.lookbackDays, history) }),
+      saveShared: () => ({ teams: [...teams].map(([t, r]): [string, number[]] => [t, [...r.values()]]), campaigns: campaigns.snapshot() }),
+      loadShared: (saved: { teams: Array<[string, number[]]>; campaigns: Array<[string, number]> }) => {
+        for (const [t, days] of saved.teams) teams.set(t, Ring.of(o.teamHistoryDays, days));
+        campaigns.restore(saved.campaigns);
+      },
     });
   },
 };

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
 import { MAX_EVIDENCE } from '../alert.js';
-import type { SampledDay } from '../molecules.js';
+import type { BottomKSnapshot, SampledDay } from '../molecules.js';
 import { BottomK, MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, offFocusShare } from '../molecules.js';
 import { Ring, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
@@ -120,12 +120,16 @@ export const focusDrift: Detector<FocusDriftOptions> = {
       ];
     }
 
-    return dailySampledDetector<PrincipalState>({
+    return dailySampledDetector({
       ctx,
       sampleSize: o.sampleSize,
-      init: () => ({ focus: new BottomK(o.focusSize), shares: new Ring(o.lookbackDays), day: undefined }),
+      init: (): PrincipalState => ({ focus: new BottomK(o.focusSize), shares: new Ring(o.lookbackDays), day: undefined }),
       close,
       entries: (s) => s.focus.size + s.shares.length,
+      save: (s) => ({ focus: s.focus.snapshot(), shares: [...s.shares.values()] }),
+      load: (saved: { focus: BottomKSnapshot; shares: number[] }) => ({ focus: BottomK.of(o.focusSize, saved.focus), shares: Ring.of(o.lookbackDays, saved.shares) }),
+      saveShared: () => campaigns.snapshot(),
+      loadShared: (saved: Array<[string, number]>) => campaigns.restore(saved),
     });
   },
 };

@@ -72,6 +72,51 @@ interface PrincipalState {
   day: Day | undefined;
 }
 
+/** A principal's state in a snapshot: the bitset encoded by `encodeBits`, the day's models as an array. */
+interface Snapshot {
+  states: Array<[string, { history: number[]; queried: string; day: (Omit<Day, 'models'> & { models: string[] }) | null }]>;
+  teams: Array<[string, number[]]>;
+}
+
+/**
+ * A bitset as text: `d:` + the gaps between set bits in base 36 (a principal
+ * usually touches a small part of the library), or `b:` + base64 of the words
+ * when that is shorter (a walk through most of it).
+ */
+export function encodeBits(words: Uint32Array): string {
+  const gaps: string[] = [];
+  let prev = -1;
+  for (let w = 0; w < words.length; w++) {
+    let v = words[w]!;
+    while (v !== 0) {
+      const low = v & -v;
+      const bit = (w << 5) + 31 - Math.clz32(low);
+      gaps.push((bit - prev).toString(36));
+      prev = bit;
+      v ^= low;
+    }
+  }
+  const sparse = 'd:' + gaps.join(',');
+  const dense = 'b:' + Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('base64');
+  return sparse.length <= dense.length ? sparse : dense;
+}
+
+export function decodeBits(s: string, length: number): Uint32Array {
+  const words = new Uint32Array(length);
+  if (s.startsWith('b:')) {
+    const b = Buffer.from(s.slice(2), 'base64');
+    for (let i = 0; i < Math.min(length, b.length >> 2); i++) words[i] = b.readUInt32LE(i * 4);
+    return words;
+  }
+  let bit = -1;
+  for (const gap of s.slice(2).split(',')) {
+    if (gap === '') continue;
+    bit += parseInt(gap, 36);
+    if (bit >> 5 < length) words[bit >> 5]! |= 1 << (bit & 31);
+  }
+  return words;
+}
+
 export const membership: Detector<MembershipOptions> = {
   id: 'membership',
   title: 'Membership-inference probing: broad walks through the internal compound library',
@@ -177,6 +222,30 @@ export const membership: Detector<MembershipOptions> = {
       },
       onWatermark() {
         return [];
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            {
+              history: [...s.history.values()],
+              queried: encodeBits(s.queried),
+              day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: [...s.day.models] } : null,
+            },
+          ]),
+          teams: [...teams].map(([t, r]) => [t, [...r.values()]]),
+        };
+      },
+      restore(state) {
+        const snap = state as Snapshot;
+        for (const [p, s] of snap.states) {
+          states.set(p, {
+            history: Ring.of(o.lookbackDays, s.history),
+            queried: decodeBits(s.queried, words),
+            day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined,
+          });
+        }
+        for (const [t, days] of snap.teams) teams.set(t, Ring.of(o.teamHistoryDays, days));
       },
       stateSize() {
         let max = 0;

@@ -3,11 +3,20 @@ import assert from 'node:assert/strict';
 import type { MwEvent } from '../../events/index.js';
 import { createEngine } from '../engine.js';
 import { DAY, LIBRARY, T0, answered, inference, rng, testContext } from '../testkit.js';
-import { membership } from './index.js';
+import { decodeBits, encodeBits, membership } from './index.js';
 
 function run(events: MwEvent[]) {
   const e = createEngine({ context: testContext(), detectors: [membership] });
   return [...e.push(events), ...e.flush()];
+}
+
+/** Runs `events` with a snapshot through JSON after `cut` of them, continuing in a fresh engine. */
+function runInterrupted(events: MwEvent[], cut: number) {
+  const first = createEngine({ context: testContext(), detectors: [membership] });
+  const out = first.push(events.slice(0, cut));
+  const second = createEngine({ context: testContext(), detectors: [membership] });
+  second.restore(JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<typeof first.snapshot>);
+  return [...out, ...second.push(events.slice(cut)), ...second.flush()];
 }
 
 const sorted = (xs: MwEvent[]) => xs.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
@@ -88,5 +97,35 @@ describe('membership', () => {
       answered(inference('erin', T0 + 30 * DAY + 9 * 3_600_000 + i * 60_000, 100, undefined, Array.from({ length: 100 }, () => (r() < 0.05 ? LIBRARY[Math.floor(r() * LIBRARY.length)]! : known[Math.floor(r() * known.length)]!)))),
     );
     assert.deepEqual(run(sorted([...history, ...busy])), []);
+  });
+
+  it('remembers across a snapshot which library compounds a principal has queried (several seeds and cuts)', () => {
+    for (const seed of [11, 12, 13]) {
+      // Erin's busy re-query day is all known compounds: forgetting them at a restore would make it a walk.
+      const history = chemist('erin', 30, seed, 200);
+      const known = [...new Set(history.flatMap((e) => (e.kind === 'inference' ? e.instances.map((i) => (i.input.type === 'smiles' ? i.input.canonical! : '')) : [])))].filter((c) => LIBRARY.includes(c));
+      const busy = Array.from({ length: 10 }, (_, i) => answered(inference('erin', T0 + 30 * DAY + 9 * 3_600_000 + i * 60_000, 100, undefined, known.slice(0, 100))));
+      const carol = chemist('carol', 30, seed + 1, 60);
+      const seen = new Set(carol.flatMap((e) => (e.kind === 'inference' ? e.instances.map((i) => (i.input.type === 'smiles' ? i.input.canonical : '')) : [])));
+      const events = sorted([...history, ...busy, ...carol, ...walk('carol', T0 + 30 * DAY + 14 * 3_600_000, LIBRARY.filter((c) => !seen.has(c)).slice(0, 300), 50)]);
+      const whole = run(events);
+      assert.ok(whole.length > 0 && whole.every((a) => a.principal === 'carol'));
+      const r = rng(seed);
+      for (const cut of [events.findIndex((e) => Date.parse(e.time) >= T0 + 30 * DAY), Math.floor(events.length * (0.3 + 0.6 * r()))]) {
+        assert.deepEqual(runInterrupted(events, cut), whole, `seed ${seed}, cut ${cut}`);
+      }
+    }
+  });
+
+  it('encodes query bitsets compactly and exactly, sparse or dense', () => {
+    const r = rng(3);
+    for (const share of [0, 0.01, 0.2, 0.9]) {
+      const words = new Uint32Array(200);
+      for (let i = 0; i < words.length * 32; i++) if (r() < share) words[i >> 5]! |= 1 << (i & 31);
+      const text = encodeBits(words);
+      assert.deepEqual(decodeBits(text, words.length), words);
+      // Never more than base64 of the words (the declared state bound counts 4 bytes a word).
+      assert.ok(text.length <= 2 + Math.ceil((words.length * 4) / 3) * 4, `${share}: ${text.length}`);
+    }
   });
 });

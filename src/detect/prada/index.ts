@@ -24,7 +24,7 @@ import { shapiroWilkW } from '../shapiro.js';
 import { DAY_MS, Ring, dayStart } from '../stats.js';
 import type { Detector, DetectorInstance } from '../types.js';
 import type { Fp } from '../molecules.js';
-import { distance, popcount32, toFp } from '../molecules.js';
+import { decodeFp, distance, encodeFp, toFp } from '../molecules.js';
 
 export const pradaOptions = z
   .object({
@@ -47,7 +47,7 @@ export const pradaOptions = z
 export type PradaOptions = z.infer<typeof pradaOptions>;
 
 export type { Fp } from '../molecules.js';
-export { distance, toFp } from '../molecules.js';
+export { decodeFp, distance, encodeFp, toFp } from '../molecules.js';
 
 interface Track {
   model: string;
@@ -60,44 +60,6 @@ interface Track {
   lastW: number;
   alertedDay: number;
   evidence: string[];
-}
-
-/**
- * A fingerprint in a snapshot: its set bits as 3 hex digits each (Morgan
- * fingerprints are sparse, ~40 of 2048 bits), or `b:` + base64 of the words
- * when that is shorter.
- */
-export function encodeFp(x: Fp): string {
-  let sparse = '';
-  for (let w = 0; w < x.words.length; w++) {
-    let v = x.words[w]!;
-    while (v !== 0) {
-      const low = v & -v;
-      sparse += ((w << 5) + 31 - Math.clz32(low)).toString(16).padStart(3, '0');
-      v ^= low;
-    }
-  }
-  const dense = 'b:' + Buffer.from(x.words.buffer, x.words.byteOffset, x.words.byteLength).toString('base64');
-  return x.words.length <= 128 && sparse.length <= dense.length ? `s${x.words.length}:${sparse}` : dense;
-}
-
-export function decodeFp(s: string): Fp {
-  let words: Uint32Array;
-  if (s.startsWith('b:')) {
-    const b = Buffer.from(s.slice(2), 'base64');
-    words = new Uint32Array(b.length >> 2);
-    for (let i = 0; i < words.length; i++) words[i] = b.readUInt32LE(i * 4);
-  } else {
-    const colon = s.indexOf(':');
-    words = new Uint32Array(Number(s.slice(1, colon)));
-    for (let i = colon + 1; i + 3 <= s.length; i += 3) {
-      const bit = parseInt(s.slice(i, i + 3), 16);
-      words[bit >> 5]! |= 1 << (bit & 31);
-    }
-  }
-  let bits = 0;
-  for (const w of words) bits += popcount32(w);
-  return { words, bits };
 }
 
 type TrackSnapshot = Omit<Track, 'growing' | 'distances'> & { growing: string[]; distances: number[] };

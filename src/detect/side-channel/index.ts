@@ -97,6 +97,11 @@ interface PrincipalState {
   day: Day | undefined;
 }
 
+/** Maps and sets as arrays in insertion order, which is their eviction order. */
+interface Snapshot {
+  states: Array<[string, { history: number[]; low: Array<[string, number]>; seen: string[]; day: (Omit<Day, 'models'> & { models: string[] }) | null }]>;
+}
+
 /** Heavy atoms of a SMILES string: bracket atoms, two-letter halogens, organic-subset atoms. */
 export function heavyAtoms(smiles: string): number {
   let n = 0;
@@ -272,6 +277,29 @@ export const sideChannel: Detector<SideChannelOptions> = {
       },
       onWatermark() {
         return [];
+      },
+      snapshot(): Snapshot {
+        return {
+          states: [...states].map(([p, s]) => [
+            p,
+            {
+              history: [...s.history.values()],
+              low: [...s.low],
+              seen: [...s.seen],
+              day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: [...s.day.models] } : null,
+            },
+          ]),
+        };
+      },
+      restore(state) {
+        for (const [p, s] of (state as Snapshot).states) {
+          states.set(p, {
+            history: Ring.of(o.lookbackDays, s.history),
+            low: new Map(s.low),
+            seen: new Set(s.seen),
+            day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined,
+          });
+        }
       },
       stateSize() {
         let max = 0;

@@ -14,6 +14,15 @@ function run(events: MwEvent[], context: DetectionContext = testContext()) {
   return [...e.push(events), ...e.flush()];
 }
 
+/** Runs `events` with a snapshot through JSON after `cut` of them, continuing in a fresh engine. */
+function runInterrupted(events: MwEvent[], cut: number) {
+  const first = createEngine({ context: testContext(), detectors: [sideChannel] });
+  const out = first.push(events.slice(0, cut));
+  const second = createEngine({ context: testContext(), detectors: [sideChannel] });
+  second.restore(JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<typeof first.snapshot>);
+  return [...out, ...second.push(events.slice(cut)), ...second.flush()];
+}
+
 const sorted = (xs: MwEvent[]) => xs.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 
 /** A chemist's habit: batches from a focus of library compounds, some answered with low confidence and re-queried. */
@@ -121,5 +130,27 @@ describe('side-channel', () => {
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]!.observed, 2 * FRAGMENTS.length);
     assert.doesNotMatch(alerts[0]!.explanation, /perturbation/);
+  });
+
+  it('remembers known molecules and uncertain answers across a snapshot (several seeds and cuts)', () => {
+    for (const seed of [21, 22, 23]) {
+      const r = rng(seed);
+      const t = T0 + 30 * DAY + 10 * 3_600_000;
+      // Erin repeats a series the next day with a few new members: only those are novel, under the floor,
+      // unless the molecules queried before the cut were forgotten.
+      const known = series(r, 10);
+      const more = series(r, 6);
+      const erin = [inference('erin', t, 11, undefined, known), inference('erin', t + DAY, 11, undefined, known), inference('erin', t + DAY + 60_000, 7, undefined, more)];
+      // Frank re-queries around an answer that came back uncertain before the cut.
+      const [base] = series(r, 0);
+      const around = (tail: string) => [base!, ...Array.from({ length: 8 }, (_, i) => `${base}${tail}${'C'.repeat(i)}`)];
+      const frank = [answered(inference('frank', t, 1, undefined, [base!]), () => 0.1), ...[0, 1].map((i) => inference('frank', t + DAY + i * 60_000, 9, undefined, around(i ? 'OCCN' : 'NCCO')))];
+      const events = sorted([...chemist('erin', 32, 5), ...chemist('frank', 32, 6), ...erin, ...frank]);
+      const whole = run(events);
+      assert.deepEqual(whole.map((a) => a.principal), ['frank']);
+      for (const cut of [events.findIndex((e) => Date.parse(e.time) >= T0 + 31 * DAY), Math.floor(events.length * (0.3 + 0.6 * r()))]) {
+        assert.deepEqual(runInterrupted(events, cut), whole, `seed ${seed}, cut ${cut}`);
+      }
+    }
   });
 });
