@@ -90,7 +90,7 @@ export const ROUTES: ApiRoute[] = [
     tag: 'incidents',
     role: 'viewer',
     query: z.object({ principal: z.string().optional(), severity: severityList.optional(), ...page }),
-    returns: '{ total, rows: Incident[] }',
+    returns: '{ total, rows: Array<Incident & { response }> } where response is null before the playbook starts, else { status, decision, owner, sla: running|met|breached }',
     async handler({ who, query }, ctx) {
       const r = await ctx.store.listIncidents({
         ...(query['principal'] ? { principal: query['principal'] as string } : {}),
@@ -98,7 +98,17 @@ export const ROUTES: ApiRoute[] = [
         limit: query['limit'] as number,
         offset: query['offset'] as number,
       });
-      return { total: r.total, rows: r.rows.map((i) => redactIncident(i, who)) };
+      const now = Date.now();
+      const rows = await Promise.all(
+        r.rows.map(async (i) => {
+          const run = await getRun(ctx.store, i.id);
+          const states = run ? run.clocks.map((c) => clockStatus(c, now).state) : [];
+          // The worst clock speaks for the incident: one breached SLA is a breached incident.
+          const sla = states.includes('breached') ? 'breached' : states.includes('running') ? 'running' : states.length ? 'met' : null;
+          return { ...redactIncident(i, who), response: run ? { status: run.status, decision: run.decision?.decision ?? null, owner: run.decision?.owner ?? null, sla } : null };
+        }),
+      );
+      return { total: r.total, rows };
     },
   },
   {

@@ -148,6 +148,29 @@ describe('web API', () => {
     assert.equal(bad.statusCode, 401);
   });
 
+  it('starts the playbook for analysts and shows each incident\'s response and SLA state', async () => {
+    const before = (await as('vera', 'GET', '/api/v1/incidents')).json() as { rows: Array<{ id: string; response: unknown }> };
+    const id = before.rows[0]!.id;
+    assert.equal(before.rows[0]!.response, null, 'no playbook yet');
+    assert.equal((await as('vera', 'POST', `/api/v1/incidents/${id}/playbook`, { dryRun: false })).statusCode, 403, 'viewers cannot start it');
+    const started = await as('ann', 'POST', `/api/v1/incidents/${id}/playbook`, { dryRun: false });
+    assert.equal(started.statusCode, 200, started.body);
+    const pb = (await as('vera', 'GET', `/api/v1/incidents/${id}/playbook`)).json() as { run: { decision: { owner: string } | null }; clocks: Array<{ state: string; target_minutes: number }> };
+    assert.ok(pb.run.decision?.owner, 'a decision with an owner');
+    assert.ok(pb.clocks.some((c) => c.target_minutes === 15), 'the 15-minute containment clock');
+    const after = (await as('vera', 'GET', '/api/v1/incidents')).json() as { rows: Array<{ id: string; response: { sla: string; owner: string } | null }> };
+    const row = after.rows.find((r) => r.id === id)!;
+    // The incident opened weeks ago in event time and nobody acted: its clocks are breached.
+    assert.equal(row.response?.sla, 'breached');
+    assert.equal(row.response?.owner, pb.run.decision!.owner);
+    assert.equal((await as('ann', 'POST', `/api/v1/incidents/${id}/playbook/steps/revoke_keys`, {})).statusCode, 403, 'containment needs responder');
+    const stix = (await as('ann', 'GET', `/api/v1/incidents/${id}/stix`)).json() as { type: string; objects: Array<{ type: string }> };
+    assert.equal(stix.type, 'bundle');
+    assert.ok(stix.objects.some((o) => o.type === 'report'));
+    const report = (await as('ann', 'GET', `/api/v1/incidents/${id}/report`)).json() as { markdown: string };
+    assert.match(report.markdown, /^# /);
+  });
+
   it('enforces roles', async () => {
     const id = ((await as('vera', 'GET', '/api/v1/incidents')).json() as { rows: Array<{ id: string }> }).rows[0]!.id;
     const note = await as('vera', 'POST', `/api/v1/incidents/${id}/notes`, { text: 'viewer note' });

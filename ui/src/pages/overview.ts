@@ -23,6 +23,7 @@ interface Incident {
   risk: number;
   phases: string[];
   vectors: string[];
+  response: { status: string; decision: string | null; owner: string | null; sla: string | null } | null;
 }
 
 export const overviewPage: Page = async (main) => {
@@ -33,6 +34,7 @@ export const overviewPage: Page = async (main) => {
       'section',
       { class: 'cards' },
       ...['critical', 'high', 'medium', 'low'].map((s) => h('div', { class: `card stat sev-border-${s}` }, h('div', { class: 'big' }, o.incidents.bySeverity[s] ?? 0), h('div', {}, `${s} incidents`))),
+      h('div', { class: 'card stat' }, h('div', { class: 'big', id: 'sla-breached' }, inc.rows.filter((i) => i.response?.sla === 'breached').length), h('div', {}, 'SLA breached')),
       h('div', { class: 'card stat' }, h('div', { class: 'big' }, o.ingestion.events.toLocaleString('en')), h('div', {}, 'events stored')),
       h('div', { class: 'card stat' }, h('div', { class: 'big' }, o.ingestion.quarantined.toLocaleString('en')), h('div', {}, 'records quarantined')),
     ),
@@ -41,8 +43,18 @@ export const overviewPage: Page = async (main) => {
   main.append(
     inc.rows.length
       ? table(
-          ['opened (event time)', 'severity', 'risk', 'principals', 'phases', 'vectors', ''],
-          inc.rows.map((i) => [fmtTime(i.opened_at), badge(i.severity), i.risk, h('span', {}, ...i.principals.map((p) => link(p, `#/principals/${encodeURIComponent(p)}`))), i.phases.join(', '), i.vectors.join(', '), link('open', `#/incidents/${i.id}`)]),
+          ['opened (event time)', 'severity', 'risk', 'principals', 'phases', 'vectors', 'response', 'SLA', ''],
+          inc.rows.map((i) => [
+            fmtTime(i.opened_at),
+            badge(i.severity),
+            i.risk,
+            h('span', {}, ...i.principals.map((p) => link(p, `#/principals/${encodeURIComponent(p)}`))),
+            i.phases.join(', '),
+            i.vectors.join(', '),
+            i.response ? `${i.response.status}${i.response.owner ? `, ${i.response.owner}` : ''}` : 'playbook not started',
+            i.response?.sla ? h('span', { class: `clock-${i.response.sla}` }, i.response.sla) : '-',
+            link('open', `#/incidents/${i.id}`),
+          ]),
           { id: 'incidents' },
         )
       : h('p', { class: 'muted' }, 'No incidents. Run `mirrorwatch detect` after ingesting logs.'),
