@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { MwError } from '../../errors/index.js';
+import { loadConfig } from '../../gateway/index.js';
 import { openStore } from '../../store/index.js';
+import { startAllInOne, type AllInOne } from '../../web/all-in-one.js';
 import { createGatewayAdminClient } from '../../web/gateway-client.js';
 import { createWebServer } from '../../web/server.js';
 import { addDbOption } from '../shared.js';
@@ -22,6 +24,8 @@ export interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   gatewayAdmin?: string;
+  gatewayConfig?: string;
+  liveInterval?: string;
   playbooks?: string;
   logLevel?: string;
 }
@@ -41,7 +45,26 @@ export async function serve(opts: ServeOptions): Promise<void> {
     gateway = createGatewayAdminClient(opts.gatewayAdmin, token);
     respondGateway = { adminUrl: opts.gatewayAdmin, token };
   }
+  if (opts.gatewayConfig && opts.gatewayAdmin) throw new MwError('MW_ERR_USAGE', '--gateway-config runs the gateway here; --gateway-admin points at one elsewhere: give one of them');
+  const liveSeconds = Number(opts.liveInterval ?? '30');
+  if (!(Number.isFinite(liveSeconds) && liveSeconds >= 1)) throw new MwError('MW_ERR_USAGE', `--live-interval must be at least 1 second (got "${opts.liveInterval}")`);
+  const gwConfig = opts.gatewayConfig ? loadConfig(opts.gatewayConfig) : null;
   const store = await openStore({ path: opts.db });
+  let aio: AllInOne | null = null;
+  if (gwConfig) {
+    aio = await startAllInOne({
+      store,
+      config: gwConfig,
+      intervalMs: liveSeconds * 1000,
+      logLevel: opts.logLevel ?? 'warn',
+      onError: (e) => process.stderr.write(`mirrorwatch: live ingest and detection failed this round: ${e.message}\n`),
+    });
+    const token = process.env['MIRRORWATCH_GATEWAY_ADMIN_TOKEN'];
+    if (token) {
+      gateway = createGatewayAdminClient(aio.adminUrl, token);
+      respondGateway = { adminUrl: aio.adminUrl, token };
+    } else process.stderr.write('mirrorwatch: MIRRORWATCH_GATEWAY_ADMIN_TOKEN is not set: the Gateway page and containment steps are off\n');
+  }
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
   const web = await createWebServer({
     store,
@@ -59,11 +82,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
   const url = await web.start();
   process.stdout.write(`MirrorWatch dashboard: ${url.replace('127.0.0.1', 'localhost')}/\n`);
+  if (aio) process.stdout.write(`gateway: ${aio.url} (admin ${aio.adminUrl}); its audit lines are ingested and detected every ${liveSeconds} s\n`);
   if (firstRun) process.stdout.write(`first run: log in as admin with password ${firstRun} (shown once; add users with mirrorwatch users add)\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       void web
         .close()
+        .then(() => aio?.stop())
         .then(() => store.close())
         .then(resolve);
     };
@@ -82,6 +107,8 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'TLS certificate (PEM); session cookies are then Secure')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--gateway-admin <url>', 'gateway admin API for the Gateway page and containment (token in MIRRORWATCH_GATEWAY_ADMIN_TOKEN)')
+    .option('--gateway-config <file>', 'all-in-one: run the inference gateway in this process and ingest and detect its traffic live (admin token in MIRRORWATCH_GATEWAY_ADMIN_TOKEN)')
+    .option('--live-interval <seconds>', 'all-in-one: seconds between live ingest-and-detect rounds', '30')
     .option('--playbooks <dir>', 'response playbooks folder (default: the shipped playbooks/)')
     .option('--log-level <level>', 'pino level (silent, error, warn, info, debug)', 'warn');
   addDbOption(cmd);
