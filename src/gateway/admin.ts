@@ -61,6 +61,12 @@ export function buildAdmin(d: AdminDeps): FastifyInstance {
 
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(d.metrics.render()));
 
+  // The policy in force, for dashboards: rate limits, budgets, roles and batch caps (no token hashes, no upstream addresses).
+  app.get('/admin/limits', async () => ({
+    rate_limits: d.config.rate_limits,
+    budgets: d.config.budgets,
+    roles: Object.fromEntries(Object.entries(d.config.roles).map(([name, r]) => [name, r])),
+  }));
   app.get('/admin/keys', async () => ({ keys: d.keys.list() }));
   app.post('/admin/keys', async (req, reply) => {
     const b = createKeyBody.parse(req.body ?? {});

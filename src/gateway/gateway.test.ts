@@ -261,6 +261,11 @@ describe('gateway: protocols, output policies, risk hook, admin API, audit', () 
     const auth = { authorization: `Bearer ${ADMIN}` };
     assert.equal((await call(admin, '/admin/keys', { headers: { authorization: `Bearer ${keys['olivia']}` } })).status, 401);
     assert.equal((await call(base, '/admin/keys', { headers: auth })).status, 404, 'admin routes are not on the data listener');
+    const limits = await call(admin, '/admin/limits', { headers: auth });
+    assert.equal(limits.status, 200);
+    assert.deepEqual(Object.keys(limits.json()).sort(), ['budgets', 'rate_limits', 'roles']);
+    assert.doesNotMatch(limits.text, /token_sha256|upstream/, 'no secrets or upstream addresses');
+    assert.equal((await call(admin, '/admin/limits', {})).status, 401);
     const created = await call(admin, '/admin/keys', { headers: auth, body: { principal: 'carol', role: 'scientist', expires_in: '1d' } });
     assert.equal(created.status, 201);
     const carol = created.json()['secret'] as string;

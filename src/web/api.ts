@@ -375,15 +375,16 @@ export const ROUTES: ApiRoute[] = [
     summary: 'Gateway keys and contained principals, from its admin API',
     tag: 'gateway',
     role: 'responder',
-    returns: '{ url, keys, principals, requests, rejections, budgets, riskActions }',
+    returns: '{ url, keys, principals, limits, requests, rejections, budgets, riskActions }',
     async handler(_i, ctx) {
       const gw = needGateway(ctx);
-      const [keys, principals, metrics] = await Promise.all([gw.get('/admin/keys'), gw.get('/admin/principals'), gw.metrics()]);
+      const [keys, principals, metrics, limits] = await Promise.all([gw.get('/admin/keys'), gw.get('/admin/principals'), gw.metrics(), gw.get('/admin/limits')]);
       const pick = (name: string) => metrics.filter((m) => m.name === name).map((m) => ({ ...m.labels, value: m.value }));
       return {
         url: gw.url,
         keys,
         principals,
+        limits,
         requests: pick('mirrorwatch_gateway_requests_total'),
         rejections: pick('mirrorwatch_gateway_rejections_total'),
         budgets: pick('mirrorwatch_gateway_budget_remaining'),

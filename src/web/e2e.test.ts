@@ -107,7 +107,8 @@ describe('dashboard in Chromium', { skip }, () => {
 
     upstream = await startModelServer();
     const adminToken = 'admin-token-for-e2e-tests-only';
-    gateway = createGateway({ config: testConfig(upstream.url, join(dir, 'gw'), tokenSha256(adminToken)), logLevel: 'silent' });
+    const limits = { rate_limits: [{ scope: 'principal', unit: 'instances', per: 'minute', limit: 600 }], budgets: [{ per_day: 5000, lifetime: 50000 }] };
+    gateway = createGateway({ config: testConfig(upstream.url, join(dir, 'gw'), tokenSha256(adminToken), limits), logLevel: 'silent' });
     const started = await gateway.start();
     const adminUrl = started.adminUrl;
     gatewayUrl = started.url;
@@ -201,6 +202,8 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.locator('#actions tbody tr', { hasText: 'revoke_keys' }).waitFor();
     assert.match((await page.textContent('#actions')) ?? '', /revoke_keys\s*rita\s*ok/);
     await page.screenshot({ path: join(SHOTS, 'playbook.png'), fullPage: true });
+    await page.reload();
+    await page.locator('#timeline tbody tr', { hasText: 'response: revoke_keys' }).waitFor();
     const alice = gateway.keys.list().find((k) => k.id === aliceKey)!;
     assert.ok(alice.revokedAt, "the attacker's key is revoked in the gateway");
     const refused = await fetch(`${gatewayUrl}/v1/models/clf:predict`, { method: 'POST', headers: { authorization: `Bearer ${aliceSecret}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[0.1, 0.2, 0.3, 0.4]] }) });
@@ -215,6 +218,7 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.goto(`${url}/#/gateway`);
     await page.waitForSelector('#gateway-keys');
     assert.match((await page.textContent('#gateway-rejections')) ?? '', /MW_ERR_GW_KEY_REVOKED/, 'the refused request shows among the rejections');
+    assert.match((await page.textContent('#gateway-limits')) ?? '', /600 instances per minute/, 'the rate limits in force are shown');
     await page.screenshot({ path: join(SHOTS, 'gateway.png'), fullPage: true });
     assert.deepEqual(problems, []);
   });

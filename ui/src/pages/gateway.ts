@@ -11,6 +11,7 @@ interface GatewayView {
   rejections: Row[];
   budgets: Row[];
   riskActions: Row[];
+  limits: { rate_limits: Row[]; budgets: Row[]; roles: Record<string, Row> };
 }
 
 const s = (v: unknown): string => (v == null ? '-' : String(v));
@@ -21,6 +22,19 @@ export const gatewayPage: Page = async (main) => {
   const keys = Array.isArray(gw.keys) ? gw.keys : (gw.keys.keys ?? []);
   main.append(h('h2', {}, 'Keys'));
   main.append(table(['id', 'principal', 'team', 'role', 'created', 'expires', 'revoked'], keys.map((k) => [s(k['id']), s(k['principal']), s(k['team']), s(k['role']), s(k['createdAt']), s(k['expiresAt']), s(k['revokedAt'])]), { id: 'gateway-keys' }));
+  main.append(h('h2', {}, 'Rate limits'));
+  const list = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : v == null ? 'all' : String(v));
+  main.append(
+    table(
+      ['scope', 'limit', 'burst', 'models', 'roles'],
+      gw.limits.rate_limits.map((r) => [s(r['scope']), `${s(r['limit'])} ${s(r['unit'])} per ${s(r['per'])}`, s(r['burst'] ?? r['limit']), list(r['models']), list(r['roles'])]),
+      { id: 'gateway-limits' },
+    ),
+  );
+  main.append(h('h2', {}, 'Budgets (instances per principal and model)'));
+  main.append(table(['per day', 'lifetime', 'models', 'roles'], gw.limits.budgets.map((b) => [s(b['per_day']), s(b['lifetime']), list(b['models']), list(b['roles'])])));
+  main.append(h('h2', {}, 'Roles'));
+  main.append(table(['role', 'output policy', 'batch cap'], Object.entries(gw.limits.roles).map(([name, r]) => [name, s(r['output_policy']), s(r['batch_cap'])])));
   main.append(h('h2', {}, 'Budgets remaining'));
   main.append(table(['principal', 'model', 'budget', 'remaining instances'], gw.budgets.map((b) => [s(b['principal']), s(b['model']), s(b['budget']), Number(b['value']).toLocaleString('en')]), { id: 'gateway-budgets' }));
   main.append(h('h2', {}, 'Rejections'));

@@ -52,13 +52,13 @@ export const incidentPage: Page = async (main, who, [id]) => {
   const chart = h('div', { class: 'chart', id: 'timeline-chart' });
   main.append(chart);
   timelineChart(chart, incident.timeline);
-  main.append(
-    table(
-      ['time', 'severity', 'detector', 'explanation'],
-      incident.timeline.map((t) => [fmtTime(t.at), badge(t.severity), t.detector, t.explanation]),
-      { id: 'timeline' },
-    ),
-  );
+  // Alerts (event time) and the response's actions in one list, oldest first.
+  const run = await api<{ run: { actions: Array<{ at: string; step: string; actor: string; ok: boolean; dry_run: boolean; error: string | null }> } | null }>('GET', `/incidents/${incident.id}/playbook`);
+  const rows: Array<{ at: string; cells: Array<Node | string> }> = incident.timeline.map((t) => ({ at: t.at, cells: [fmtTime(t.at), badge(t.severity), t.detector, t.explanation] }));
+  for (const a of run.run?.actions ?? [])
+    rows.push({ at: a.at, cells: [fmtTime(a.at), h('span', { class: 'badge action' }, 'action'), `response: ${a.step}`, `${a.actor}${a.dry_run ? ' (dry run)' : ''}: ${a.ok ? 'done' : `failed: ${a.error ?? ''}`}`] });
+  rows.sort((a, b) => a.at.localeCompare(b.at));
+  main.append(table(['time', 'severity', 'detector or action', 'explanation'], rows.map((r) => r.cells), { id: 'timeline' }));
   main.append(h('h2', {}, 'Affected models'));
   main.append(table(['model', 'classification', 'estimated value', 'team'], incident.models.map((m) => [m.name, m.classification ?? '-', m.estimated_value != null ? `$${m.estimated_value.toLocaleString('en')}` : '-', m.team ?? '-'])));
 
