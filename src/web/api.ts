@@ -10,6 +10,7 @@ import type { EventKind } from '../events/index.js';
 import { MwError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import type { Chem } from '../chem/index.js';
+import { detectStore } from '../detect/run.js';
 import { chemistryView } from './chemistry.js';
 import type { GatewayAdminClient } from './gateway-client.js';
 import type { Responder } from '../respond/index.js';
@@ -213,6 +214,62 @@ export const ROUTES: ApiRoute[] = [
     returns: 'the run',
     async handler({ who, params, body }, ctx) {
       return ctx.responder().confirm(params['id'] as string, body['fact'] as (typeof CONFIRMABLE_FACTS)[number], body['value'] as boolean, who.username);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{id}/playbook/close',
+    summary: 'Close the incident with a final decision (as `incident close`)',
+    tag: 'response',
+    role: 'responder',
+    params: id24,
+    body: z.object({ decision: z.string().min(1).max(2000) }),
+    returns: 'the run',
+    handler: ({ who, params, body }, ctx) => ctx.responder().close(params['id'] as string, body['decision'] as string, who.username),
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{id}/playbook/reopen',
+    summary: 'Reopen a closed incident (as `incident reopen`)',
+    tag: 'response',
+    role: 'responder',
+    params: id24,
+    body: z.object({ reason: z.string().min(1).max(2000) }),
+    returns: 'the run',
+    handler: ({ who, params, body }, ctx) => ctx.responder().reopen(params['id'] as string, who.username, body['reason'] as string),
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{id}/playbook/hold',
+    summary: 'Legal hold: copy the incident\'s evidence events with their record hashes into the evidence log (as `incident hold`)',
+    tag: 'response',
+    role: 'responder',
+    params: id24,
+    returns: '{ run, copied }',
+    handler: ({ who, params }, ctx) => ctx.responder().hold(params['id'] as string, who.username),
+  },
+  {
+    method: 'GET',
+    path: '/evidence/verify',
+    summary: 'Verify the hash-chained evidence log (as `evidence verify`): the first broken entry, if any',
+    tag: 'response',
+    role: 'analyst',
+    returns: '{ ok, entries, head, broken }',
+    handler: (_i, ctx) => ctx.responder().evidence.verify(),
+  },
+  {
+    method: 'POST',
+    path: '/detect',
+    summary: 'Run detection over events stored since the last run (as `detect`, incremental) and keep the alerts and incidents',
+    tag: 'detect',
+    role: 'admin',
+    returns: '{ mode, analysed, alerts, incidents }',
+    async handler({ who }, ctx) {
+      const run = await detectStore(ctx.store, { incremental: true });
+      await ctx.store.putAlerts(run.alerts);
+      await ctx.store.putIncidents(run.incidents);
+      await ctx.audit(who, 'detect', 'store', { alerts: run.alerts.length, incidents: run.incidents.length });
+      return { mode: run.mode, analysed: run.stats.delivered, alerts: run.alerts.length, incidents: run.incidents.length };
     },
   },
   {

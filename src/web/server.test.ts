@@ -169,6 +169,18 @@ describe('web API', () => {
     assert.ok(stix.objects.some((o) => o.type === 'report'));
     const report = (await as('ann', 'GET', `/api/v1/incidents/${id}/report`)).json() as { markdown: string };
     assert.match(report.markdown, /^# /);
+    const verify = (await as('ann', 'GET', '/api/v1/evidence/verify')).json() as { ok: boolean; entries: number };
+    assert.equal(verify.ok, true);
+    assert.ok(verify.entries > 0);
+    assert.equal((await as('ann', 'POST', `/api/v1/incidents/${id}/playbook/close`, { decision: 'x' })).statusCode, 403, 'closing needs responder');
+    assert.equal((await as('ann', 'POST', '/api/v1/detect', {})).statusCode, 403, 'detection runs need admin');
+    const detect = await as('root', 'POST', '/api/v1/detect', {});
+    assert.equal(detect.statusCode, 200, detect.body);
+    assert.equal((detect.json() as { incidents: number }).incidents >= 1, true);
+    const closed = (await as('root', 'POST', `/api/v1/incidents/${id}/playbook/close`, { decision: 'contained; keys revoked' })).json() as { status: string };
+    assert.equal(closed.status, 'closed');
+    const reopened = (await as('root', 'POST', `/api/v1/incidents/${id}/playbook/reopen`, { reason: 'new uploads seen' })).json() as { status: string };
+    assert.equal(reopened.status, 'open');
   });
 
   it('enforces roles', async () => {
