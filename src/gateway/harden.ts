@@ -27,6 +27,10 @@ function isProbVector(v: unknown): v is number[] {
   return Math.abs(s - 1) < 1e-3;
 }
 
+function isMultiLabel(v: unknown): v is number[][] {
+  return Array.isArray(v) && v.length > 0 && v.every(isProbVector);
+}
+
 function argmax(v: readonly number[]): number {
   let b = 0;
   for (let i = 1; i < v.length; i++) if (v[i]! > v[b]!) b = i;
@@ -142,6 +146,10 @@ function transformItem(item: unknown, m: ModelConfig, p: OutputPolicy, remove: R
       const v = o[k];
       if (isProbVector(v)) {
         o[k] = transformProbs(v, p);
+        known = true;
+      } else if (isMultiLabel(v)) {
+        // Multi-label (one distribution per label, as scikit-learn's multi-output predict_proba): each label hardened alone.
+        o[k] = v.map((row) => transformProbs(row, p));
         known = true;
       }
     }

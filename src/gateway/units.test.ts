@@ -173,6 +173,35 @@ describe('output hardening', () => {
     assert.ok(passed.ok);
     assert.deepEqual(passed.body, { result: 1 });
   });
+
+  it('hardens a multi-label classifier (one distribution per label) label by label', () => {
+    const cfg = testConfig('http://127.0.0.1:1', '/tmp/x', TOKEN_HASH);
+    const m = cfg.models.find((x) => x.name === 'clf' && x.protocol === 'kserve-v1')!;
+    const probs = [
+      [0.93, 0.07],
+      [0.2, 0.8],
+      [0.555, 0.445],
+    ];
+    const body = () => ({ predictions: [{ probabilities: structuredClone(probs), labels: ['NR-AR', 'SR-p53', 'SR-MMP'] }] });
+    const std = hardenResponse(body(), m, cfg.output_policies['standard']!);
+    assert.ok(std.ok && std.shape === 'known');
+    const got = (std.body as { predictions: Array<{ probabilities: number[][]; labels: string[] }> }).predictions[0]!;
+    assert.deepEqual(got.labels, ['NR-AR', 'SR-p53', 'SR-MMP']);
+    got.probabilities.forEach((row, i) => {
+      assert.equal(row.length, 2);
+      assert.ok(Math.abs(row[0]! + row[1]! - 1) <= 0.011, 'still a distribution (after rounding to 2 decimals)');
+      assert.equal(row.indexOf(Math.max(...row)), probs[i]!.indexOf(Math.max(...probs[i]!)), 'top-1 kept per label');
+      assert.notDeepEqual(row, probs[i], 'perturbed');
+    });
+    const top1 = hardenResponse(body(), m, cfg.output_policies['restricted']!);
+    assert.ok(top1.ok);
+    const rows = (top1.body as { predictions: Array<{ probabilities: number[][] }> }).predictions[0]!.probabilities;
+    assert.deepEqual(rows, [
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
+  });
 });
 
 
