@@ -18,7 +18,7 @@ export interface ReportOptions {
   hardening?: HardeningOptions;
 }
 
-/** Every ASCII punctuation a Markdown renderer might act on is backslash-escaped (CommonMark allows it); newlines would end a table row. */
+/** Names are never put in code spans (escapes do not work there). Every ASCII punctuation a Markdown renderer might act on is backslash-escaped (CommonMark allows it); newlines would end a table row. */
 export const mdText = (s: string): string => plain(s).replace(/[\\`*_{}[\]()<>#+!|~&]/g, '\\$&');
 
 function mdTable(t: Table): string[] {
@@ -47,7 +47,7 @@ function hardeningSection(r: LabResult, options: HardeningOptions | undefined): 
   const out = [
     '## Where hardening helps and where it does not',
     '',
-    `Each policy is compared with \`${mdText(h.baseline)}\` (the unprotected baseline) for the same attack on the same victim, at the largest query count both runs measured (the output policy's own effect) and at the end of each run (adding the effect of being rate limited or blocked). A change smaller than ${t} is counted as no effect.`,
+    `Each policy is compared with **${mdText(h.baseline)}** (the unprotected baseline) for the same attack on the same victim, at the largest query count both runs measured (the output policy's own effect) and at the end of each run (adding the effect of being rate limited or blocked). A change smaller than ${t} is counted as no effect.`,
     '',
   ];
   for (const p of r.policies) {
@@ -81,7 +81,7 @@ function hardeningSection(r: LabResult, options: HardeningOptions | undefined): 
     out.push(line);
   }
   if (victims.length) out.push('');
-  if (!h.fidelity.length && !h.membership.length) out.push(`No run under another policy has a \`${mdText(h.baseline)}\` run to compare with.`, '');
+  if (!h.fidelity.length && !h.membership.length) out.push(`No run under another policy has a **${mdText(h.baseline)}** run to compare with.`, '');
   return out;
 }
 
@@ -111,7 +111,7 @@ export function renderReport(r: LabResult, charts: ReadonlyArray<{ file: string;
     ...section('Victims'),
     '## Policies',
     '',
-    ...r.policies.map((p) => `- \`${mdText(p.name)}\`: ${mdText(p.description)}`),
+    ...r.policies.map((p) => `- **${mdText(p.name)}**: ${mdText(p.description)}`),
     '',
     ...section('Surrogate fidelity', fidelityCharts),
     ...section('Detection points'),
