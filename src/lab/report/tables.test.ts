@@ -54,6 +54,7 @@ describe('lab console tables', () => {
       fc.property(fc.array(fc.tuple(fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 })), fc.double({ min: -1e4, max: 1e4, noNaN: true })), { minLength: 1, maxLength: 8 }), (rows) => {
         const t: Table = { title: 't', caption: '', head: ['name', 'value'], numeric: [false, true], rows: rows.map(([n, v]) => [n, v.toFixed(3)]) };
         const lines = formatTable(t).split('\n');
+        // eslint-disable-next-line no-control-regex -- the point is that none get through
         assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(lines.join('\n')));
         const body = lines.slice(1);
         const len = (s: string): number => [...s].length;
