@@ -34,5 +34,5 @@ export function createLabReporter(options: LabReportOptions = {}): LabReporter {
 export { FLOORS, floorChecks, hardening, type FloorCheck, type FloorOptions, type Hardening, type HardeningOptions } from './analysis.js';
 export { fidelityChart, labCharts, membershipChart, type ChartFile } from './charts.js';
 export { REPORT_FILE, renderReport, writeReport, type ReportOptions } from './markdown.js';
-export { labResultSchema, validateLabResult, type LabAttack, type LabFidelity, type LabMembership, type LabPolicy, type LabResult, type LabVictim } from './schema.js';
+export { labResultSchema, validateLabResult, type LabAttack, type LabFidelity, type LabMembership, type LabPolicyRow, type LabResult, type LabVictim } from './schema.js';
 export { allTables, formatTable, formatTables, type Table } from './tables.js';

@@ -140,7 +140,7 @@ export const labResultSchema = z
 
 export type LabResult = z.infer<typeof labResultSchema>;
 export type LabVictim = LabResult['victims'][number];
-export type LabPolicy = LabResult['policies'][number];
+export type LabPolicyRow = LabResult['policies'][number];
 export type LabAttack = LabResult['attacks'][number];
 export type LabFidelity = LabAttack['fidelity'][number];
 export type LabMembership = LabResult['membership'][number];
