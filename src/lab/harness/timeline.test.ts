@@ -42,3 +42,27 @@ describe('lab timeline', () => {
     assert.equal(nextHour(t, 9) - nextHour(t - DAY_MS, 9), DAY_MS);
   });
 });
+
+describe('timelineGate', () => {
+  it('interleaves a self-paced loop with the driver in event-time order', async () => {
+    const { timelineGate } = await import('./timeline.js');
+    const tl = new Timeline(0);
+    const log: string[] = [];
+    const gate = timelineGate(tl);
+    const loop = (async () => {
+      for (const at of [1500, 2500, 2600]) {
+        await gate.before(at);
+        log.push(`bg@${tl.t}`);
+        await new Promise((r) => setImmediate(r)); // a request in flight
+        log.push(`bg-done@${at}`);
+      }
+      gate.finish();
+    })();
+    for (const at of [1000, 2000, 3000]) {
+      await tl.advanceTo(at);
+      log.push(`fg@${tl.t}`);
+    }
+    await loop;
+    assert.deepEqual(log, ['fg@1000', 'bg@1500', 'bg-done@1500', 'fg@2000', 'bg@2500', 'bg-done@2500', 'bg@2600', 'bg-done@2600', 'fg@3000']);
+  });
+});

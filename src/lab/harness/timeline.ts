@@ -69,3 +69,34 @@ export function nextHour(t: number, hour: number): number {
   const at = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), hour);
   return at >= t ? at : at + DAY_MS;
 }
+
+/**
+ * Lets a self-paced traffic loop (one that awaits a hook before each request
+ * with that request's event time) run inside the timeline: each call parks
+ * the loop until the timeline reaches `atMs`, and the timeline waits for the
+ * loop's request to finish (its next call, or `finish`) before moving on.
+ */
+export function timelineGate(tl: Timeline): { before: (atMs: number) => Promise<void>; finish: () => void } {
+  let release: (() => void) | null = null;
+  const finish = (): void => {
+    const r = release;
+    release = null;
+    r?.();
+  };
+  return {
+    before: async (atMs) => {
+      finish();
+      await new Promise<void>((resume) =>
+        tl.schedule(
+          Math.max(atMs, tl.t),
+          () =>
+            new Promise<void>((done) => {
+              release = done;
+              resume();
+            }),
+        ),
+      );
+    },
+    finish,
+  };
+}
