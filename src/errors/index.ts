@@ -11,6 +11,7 @@ import { SIGMA_ERRORS } from './sigma.js';
 import { WEB_ERRORS } from './web.js';
 import { RESPOND_ERRORS } from './respond.js';
 import { EVALUATE_ERRORS } from './evaluate.js';
+import { LAB_REPORT_ERRORS } from './lab-report.js';
 
 export interface ErrorDef {
   status: number;
@@ -27,6 +28,7 @@ export const ERRORS = {
   ...WEB_ERRORS,
   ...RESPOND_ERRORS,
   ...EVALUATE_ERRORS,
+  ...LAB_REPORT_ERRORS,
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;
