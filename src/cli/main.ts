@@ -17,6 +17,7 @@ import { register as registerSimulate } from './commands/simulate.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerUsers } from './commands/users.js';
 import { register as registerIncident } from './commands/incident.js';
+import { register as registerLab } from './commands/lab.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerUsers(program);
   registerIncident(program);
+  registerLab(program);
   return program;
 }
 

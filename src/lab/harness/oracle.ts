@@ -90,6 +90,9 @@ export function createHttpOracle<A extends RegressionAnswer | ClassificationAnsw
         headers: { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ instances: chunk.map((m) => ({ smiles: m.smiles })) }),
         dispatcher: o.agent,
+        // One connection per request: surrogate training blocks this process (gateway included) for seconds, after
+        // which the server's idle timeout and the client's reuse of the same socket would race.
+        reset: true,
       });
       const text = await r.body.text();
       if (attempt === 0) sent += chunk.length;

@@ -78,9 +78,11 @@ export const LAB_POLICIES: readonly LabPolicy[] = [
   },
   {
     name: 'inline-block',
-    description: 'Default. Full outputs; a medium alert degrades the principal, a high or critical alert blocks it.',
+    description: 'Default. Full outputs until the inline detectors raise a medium or worse alert; then the principal is blocked (403) until an admin reviews it.',
     output: { on_unknown_shape: 'pass' },
-    actions: { low: 'none', medium: 'degrade', high: 'block', critical: 'block' },
+    // Medium, not high: PRADA's within-day test is what fires while an extraction runs (the daily detectors
+    // speak when the day closes, thousands of queries later), and it raises medium alerts.
+    actions: { low: 'none', medium: 'block', high: 'block', critical: 'block' },
   },
 ];
 
