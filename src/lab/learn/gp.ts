@@ -14,7 +14,7 @@
  */
 import type { RegressionOutput, Regressor } from '../types.js';
 import { mulberry32 } from '../../util/prng.js';
-import { spdSolver } from './linalg.js';
+import { addOuterUpper, spdSolver, symmetrise } from './linalg.js';
 import { TanimotoBasis } from './tanimoto.js';
 import { distinctIndices, sampleIndices, standardise } from './sample.js';
 
@@ -85,17 +85,11 @@ export function trainGpRegressor(x: readonly Uint8Array[], y: ArrayLike<number>,
   const kmm = new Float64Array(m * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) knm[i * m + j] = k[i * n + ind[j]!]! - (i === ind[j] ? r : 0);
   for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) kmm[a * m + b] = knm[ind[a]! * m + b]!;
-  const c = solver.solve(knm, m); // (K + rI)^-1 Knm, n x m
+  // D = Kmn (K + rI)^-1 Knm = W^T W with W = L^-1 Knm.
+  const w = solver.solveLower(knm, m);
   const d = new Float64Array(m * m);
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < m; a++) {
-      const ka = knm[i * m + a]!;
-      if (ka === 0) continue;
-      const o = a * m;
-      const ci = i * m;
-      for (let b = 0; b < m; b++) d[o + b]! += ka * c[ci + b]!;
-    }
-  }
+  for (let i = 0; i < n; i++) addOuterUpper(d, w.subarray(i * m, (i + 1) * m), m);
+  symmetrise(d, m);
   const mm = spdSolver(kmm, m, 1e-10);
   const e = mm.solve(d, m); // Kmm^-1 D
   const et = new Float64Array(m * m);
