@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLabData, type LabData } from '../data/index.js';
 import { agreement, r2, rocAuc, spearman } from '../metrics/index.js';
-import { trainSurrogateClassifier, trainSurrogateRegressor, trainVictimClassifier, trainVictimRegressor, trainVictims } from './index.js';
+import { trainSurrogateClassifier, trainSurrogateRegressor, trainVictimClassifier, trainVictims, type TrainedVictims } from './index.js';
 
 const fps = (ms: ReadonlyArray<{ fp: Uint8Array }>): Uint8Array[] => ms.map((m) => m.fp);
 
@@ -29,10 +29,17 @@ function load(seed: number): Promise<LabData> {
   return p;
 }
 
+const trained = new Map<number, Promise<TrainedVictims>>();
+function victimsOf(seed: number): Promise<TrainedVictims> {
+  let p = trained.get(seed);
+  if (!p) trained.set(seed, (p = load(seed).then((data) => trainVictims(data, { seed, now: () => 0 }))));
+  return p;
+}
+
 for (const seed of [11, 12]) {
   test(`victims learn BACE and Tox21 and report it (seed ${seed})`, async () => {
     const data = await load(seed);
-    const v = trainVictims(data, { seed, now: () => 0 });
+    const v = await victimsOf(seed);
     const [bace, tox] = v.metrics;
     assert.equal(bace!.name, 'bace-pic50');
     assert.equal(bace!.n_test, data.bace.test.length);
@@ -59,7 +66,7 @@ test('surrogates learn from answers: a regressor from labels and from the victim
   assert.ok(r2(data.bace.yTest, surrogateOnTruth.predict(testX).mean) > 0.4);
 
   // Extraction: answers of the victim on its own training compounds and public molecules.
-  const victim = trainVictimRegressor(fps(data.bace.train), data.bace.yTrain, { seed });
+  const { regressor: victim, classifier: clf } = await victimsOf(seed);
   const queries = [...fps(data.bace.train), ...fps(data.pool)];
   const answers = victim.predict(queries).mean;
   const stolen = trainSurrogateRegressor(queries, answers, { seed });
@@ -68,7 +75,6 @@ test('surrogates learn from answers: a regressor from labels and from the victim
   assert.ok(r2(truth, copy) > 0.5, `fidelity R2 ${r2(truth, copy)}`);
   assert.ok(spearman(truth, copy) > 0.7);
 
-  const clf = trainVictimClassifier(fps(data.tox21.train), data.tox21.Ytrain, data.tox21.labels, { seed });
   const qx = [...fps(data.tox21.train), ...fps(data.pool)];
   const soft = clf.predictProba(qx).map((p) => Array.from(p));
   const hard = soft.map((p) => p.map((q) => (q >= 0.5 ? 1 : 0)));
