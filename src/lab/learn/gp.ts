@@ -14,7 +14,7 @@
  */
 import type { RegressionOutput, Regressor } from '../types.js';
 import { mulberry32 } from '../../util/prng.js';
-import { spdSolver } from './linalg.js';
+import { addOuterUpper, spdSolver, symmetrise } from './linalg.js';
 import { TanimotoBasis } from './tanimoto.js';
 import { distinctIndices, sampleIndices, standardise } from './sample.js';
 
@@ -32,6 +32,9 @@ export interface GpRegressor extends Regressor {
   readonly noiseRatio: number;
   readonly signalVariance: number;
 }
+
+/** 256 inducing molecules: ~0.15 ms per query on BACE (300: 0.29 ms), below RDKit's ~0.5 ms to fingerprint the query. */
+const DEFAULT_INDUCING = 256;
 
 const DEFAULT_RATIOS = [0.01, 0.03, 0.1, 0.2, 0.4, 0.8];
 
@@ -79,23 +82,17 @@ export function trainGpRegressor(x: readonly Uint8Array[], y: ArrayLike<number>,
 
   // Variance projection: B = Kmm^-1 Kmn (K + rI)^-1 Knm Kmm^-1 on m inducing training molecules.
   const distinct = distinctIndices(x);
-  const ind = distinct.length <= (opts.inducing ?? 300) ? distinct : sampleIndices(distinct.length, opts.inducing ?? 300, rand).map((i) => distinct[i]!);
+  const ind = distinct.length <= (opts.inducing ?? DEFAULT_INDUCING) ? distinct : sampleIndices(distinct.length, opts.inducing ?? DEFAULT_INDUCING, rand).map((i) => distinct[i]!);
   const m = ind.length;
   const knm = new Float64Array(n * m);
   const kmm = new Float64Array(m * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) knm[i * m + j] = k[i * n + ind[j]!]! - (i === ind[j] ? r : 0);
   for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) kmm[a * m + b] = knm[ind[a]! * m + b]!;
-  const c = solver.solve(knm, m); // (K + rI)^-1 Knm, n x m
+  // D = Kmn (K + rI)^-1 Knm = W^T W with W = L^-1 Knm.
+  const w = solver.solveLower(knm, m);
   const d = new Float64Array(m * m);
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < m; a++) {
-      const ka = knm[i * m + a]!;
-      if (ka === 0) continue;
-      const o = a * m;
-      const ci = i * m;
-      for (let b = 0; b < m; b++) d[o + b]! += ka * c[ci + b]!;
-    }
-  }
+  for (let i = 0; i < n; i++) addOuterUpper(d, w.subarray(i * m, (i + 1) * m), m);
+  symmetrise(d, m);
   const mm = spdSolver(kmm, m, 1e-10);
   const e = mm.solve(d, m); // Kmm^-1 D
   const et = new Float64Array(m * m);

@@ -44,8 +44,8 @@ test('average ranks share ties and sum to n(n+1)/2', () => {
 
 test('spearman of a strictly monotone map is 1, of a decreasing one -1', () => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 3, maxLength: 60 }), (x) => {
-      assert.ok(Math.abs(spearman(x, x.map((v) => Math.exp(v / 10) + 3)) - 1) < 1e-9);
+    fc.property(fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 3, maxLength: 60 }), (x) => {
+      assert.ok(Math.abs(spearman(x, x.map((v) => Math.exp(v / 100) + 3)) - 1) < 1e-9);
       assert.ok(Math.abs(spearman(x, x.map((v) => -(v ** 3))) + 1) < 1e-9);
     }),
     FC,
