@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createInProcessOracle, runExtraction, runSybilExtraction, type ExtractionResult } from './index.js';
+import { createInProcessOracle, runExtraction, runSybilExtraction, type ExtractionResult, type OutputHardening, type RegressionExtractionOptions } from './index.js';
 import { smallClassificationVictim, smallLabData, smallRegressionVictim } from './testkit.js';
 import type { LabData } from '../data/index.js';
 import type { MultiLabelClassifier, Regressor } from '../types.js';
@@ -13,23 +13,25 @@ function lab(): Promise<{ data: LabData; regressor: Regressor; classifier: Multi
 }
 
 const SEEDS = [1, 2];
+
+/** A regression extraction against this file's BACE victim, evaluated on the BACE test compounds. */
+async function extractBace(o: Pick<RegressionExtractionOptions, 'strategy' | 'checkpoints' | 'batchSize' | 'seed'> & { hardening?: OutputHardening }): Promise<ExtractionResult> {
+  const { data, regressor: victim } = await lab();
+  const { hardening, ...rest } = o;
+  return runExtraction({
+    ...rest,
+    task: 'regression',
+    oracle: createInProcessOracle({ task: 'regression', victim, hardening }),
+    pool: data.pool,
+    evalSet: data.bace.test,
+    victimOnEval: victim.predict(data.bace.test.map((m) => m.fp)),
+  });
+}
 const fmt = (r: ExtractionResult): string => JSON.stringify(r.fidelity.map((f) => [f.queries, f.r2, f.spearman, f.agreement, f.auc]));
 
 test('regression extraction on an unprotected oracle: fidelity rises with queries, for several seeds', async () => {
   for (const seed of SEEDS) {
-    const { data, regressor: victim } = await lab();
-    const oracle = createInProcessOracle({ task: 'regression', victim });
-    const r = await runExtraction({
-      task: 'regression',
-      oracle,
-      pool: data.pool,
-      strategy: 'random',
-      checkpoints: [100, 2000],
-      batchSize: 100,
-      seed,
-      evalSet: data.bace.test,
-      victimOnEval: victim.predict(data.bace.test.map((m) => m.fp)),
-    });
+    const r = await extractBace({ strategy: 'random', checkpoints: [100, 2000], batchSize: 100, seed });
     assert.equal(r.endedBy, 'checkpoints');
     assert.equal(r.queriesSent, 2000);
     assert.equal(r.queriesAnswered, 2000);
@@ -71,19 +73,7 @@ test('classifier extraction: top-1 labels only give a worse copy than probabilit
 
 test('refusal stops the attack; fidelity is measured at the stop point from what was answered', async () => {
   for (const seed of SEEDS) {
-    const { data, regressor: victim } = await lab();
-    const oracle = createInProcessOracle({ task: 'regression', victim, hardening: { refuseAfter: 650 } });
-    const r = await runExtraction({
-      task: 'regression',
-      oracle,
-      pool: data.pool,
-      strategy: 'maxmin',
-      checkpoints: [300, 1000, 2000],
-      batchSize: 100,
-      seed,
-      evalSet: data.bace.test,
-      victimOnEval: victim.predict(data.bace.test.map((m) => m.fp)),
-    });
+    const r = await extractBace({ strategy: 'maxmin', checkpoints: [300, 1000, 2000], batchSize: 100, seed, hardening: { refuseAfter: 650 } });
     assert.equal(r.endedBy, 'stopped');
     // 650 answered, then the batch that crossed the budget is the last one sent.
     assert.equal(r.queriesAnswered, 650);
@@ -113,21 +103,7 @@ test('Sybil split: k keys each cut off by a budget still add up to the union of 
 });
 
 test('active learning runs on the surrogate it retrains, deterministically by seed', async () => {
-  const seed = 1;
-  const { data, regressor: victim } = await lab();
-  const victimOnEval = victim.predict(data.bace.test.map((m) => m.fp));
-  const go = (hardening: { dropInterval?: boolean; dropConfidence?: boolean }): Promise<ExtractionResult> =>
-    runExtraction({
-      task: 'regression',
-      oracle: createInProcessOracle({ task: 'regression', victim, hardening }),
-      pool: data.pool,
-      strategy: 'active',
-      checkpoints: [400, 1000],
-      batchSize: 100,
-      seed,
-      evalSet: data.bace.test,
-      victimOnEval,
-    });
+  const go = (hardening: OutputHardening): Promise<ExtractionResult> => extractBace({ strategy: 'active', checkpoints: [400, 1000], batchSize: 100, seed: 1, hardening });
   const a = await go({});
   const b = await go({});
   assert.deepEqual(a.fidelity, b.fidelity);
