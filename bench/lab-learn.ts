@@ -12,7 +12,7 @@
  */
 import { loadLabData } from '../src/lab/data/index.js';
 import { trainSurrogateClassifier, trainSurrogateRegressor, trainVictims } from '../src/lab/learn/index.js';
-import { agreement, r2, rmse, rocAuc, spearman, topKOverlap } from '../src/lab/metrics/index.js';
+import { agreement, multiLabelAuc, r2, rmse, spearman, topKOverlap } from '../src/lab/metrics/index.js';
 import { seedFrom, sfc32 } from '../src/sim/rng.js';
 
 const args = process.argv.slice(2);
@@ -80,16 +80,6 @@ for (const [name, Y] of [
   const s = trainSurrogateClassifier(tq, Y, data.tox21.labels, { seed });
   const took = since(t);
   const p = s.predictProba(testT);
-  const aucs = data.tox21.labels.map((_, k) => {
-    const sc: number[] = [];
-    const l: number[] = [];
-    data.tox21.Ytest.forEach((row, i) => {
-      if (row[k] === null) return;
-      sc.push(p[i]![k]!);
-      l.push(row[k]!);
-    });
-    return rocAuc(sc, l);
-  });
-  const meanAuc = aucs.filter(Number.isFinite).reduce((a, b) => a + b, 0) / aucs.filter(Number.isFinite).length;
+  const meanAuc = multiLabelAuc(p, data.tox21.Ytest).mean;
   console.log(`  ${name.padEnd(14)} train ${took}; mean AUC vs true labels ${meanAuc.toFixed(3)}; top-1 agreement with the victim ${agreement(top(p), top(victimP)).toFixed(3)}`);
 }

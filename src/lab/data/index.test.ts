@@ -1,13 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createChem } from '../../chem/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createChem, FINGERPRINT_KIND, loadRdkit } from '../../chem/index.js';
+import { cacheHeader, readFingerprintCache } from './fp-cache.js';
 import { loadPool } from '../../sim/pool.js';
 import { loadLabData, POOL_SOURCES, publicPoolRows, readVictimSets, TOX21_LABELS } from './index.js';
 
 const small = { quick: true, tox21Size: 800, poolSize: 1500, workers: 1 };
 
-test('victim splits are disjoint, complete and deterministic by seed', async () => {
-  const a = await loadLabData({ seed: 7, ...small });
+test('victim splits are disjoint, complete and deterministic by seed; fingerprints land in the cache file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-labdata-'));
+  const cacheFile = join(dir, 'fps.bin');
+  const a = await loadLabData({ seed: 7, ...small, fingerprintCache: cacheFile });
+  const stored = readFingerprintCache(cacheFile, cacheHeader((await loadRdkit()).version(), FINGERPRINT_KIND, 256), 256);
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(stored.size, new Set([...a.bace.train, ...a.bace.test, ...a.tox21.train, ...a.tox21.test, ...a.pool].map((m) => m.smiles)).size);
+  for (const m of [...a.bace.test, ...a.pool.slice(0, 50)]) assert.deepEqual(stored.get(m.smiles), m.fp);
   const b = await loadLabData({ seed: 7, ...small });
   const c = await loadLabData({ seed: 8, ...small });
   assert.deepEqual(

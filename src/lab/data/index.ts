@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createChem } from '../../chem/index.js';
+import { createChem, FINGERPRINT_KIND, loadRdkit } from '../../chem/index.js';
+import { cacheHeader, readFingerprintCache, writeFingerprintCache } from './fp-cache.js';
 import { fingerprintAll } from '../../chem/fingerprint-pool.js';
 import { loadPool } from '../../sim/pool.js';
 import { seedFrom, sfc32 } from '../../sim/rng.js';
@@ -50,6 +51,8 @@ export interface LabDataOptions {
   onProgress?: (done: number, total: number) => void;
   /** Folder with bace.csv.gz and tox21.csv.gz (default: the package's data/chem). */
   chemDir?: string;
+  /** File of fingerprints kept between runs (fp-cache.ts); none by default. */
+  fingerprintCache?: string;
 }
 
 export interface LabData {
@@ -90,17 +93,32 @@ function shuffled<T>(items: readonly T[], rand: () => number): T[] {
 // Fingerprints by canonical SMILES for the life of the process: a lab run and
 // its tests load the same molecules several times, and RDKit is ~0.5 ms each.
 const fpCache = new Map<string, Uint8Array>();
+const FP_BYTES = 256;
 
-async function fingerprints(smiles: readonly string[], opts: LabDataOptions): Promise<Array<Uint8Array | null>> {
-  const missing = [...new Set(smiles.filter((s) => !fpCache.has(s)))];
-  if (missing.length > 0) {
-    const fps = await fingerprintAll(missing, { workers: opts.workers, onProgress: opts.onProgress });
-    missing.forEach((s, i) => {
-      const fp = fps[i];
+async function fingerprints(smiles: readonly string[], opts: LabDataOptions): Promise<void> {
+  let missing = [...new Set(smiles.filter((s) => !fpCache.has(s)))];
+  if (missing.length === 0) return;
+  let header = '';
+  let stored: Map<string, Uint8Array> | undefined;
+  if (opts.fingerprintCache) {
+    header = cacheHeader((await loadRdkit()).version(), FINGERPRINT_KIND, FP_BYTES);
+    stored = readFingerprintCache(opts.fingerprintCache, header, FP_BYTES);
+    for (const s of missing) {
+      const fp = stored.get(s);
       if (fp) fpCache.set(s, fp);
-    });
+    }
+    missing = missing.filter((s) => !fpCache.has(s));
   }
-  return smiles.map((s) => fpCache.get(s) ?? null);
+  if (missing.length === 0) return;
+  const fps = await fingerprintAll(missing, { workers: opts.workers, onProgress: opts.onProgress });
+  missing.forEach((s, i) => {
+    const fp = fps[i];
+    if (fp) {
+      fpCache.set(s, fp);
+      stored?.set(s, fp);
+    }
+  });
+  if (opts.fingerprintCache && stored) writeFingerprintCache(opts.fingerprintCache, header, stored);
 }
 
 export interface VictimSets {

@@ -1,26 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLabData, type LabData } from '../data/index.js';
-import { agreement, r2, rocAuc, spearman } from '../metrics/index.js';
+import { agreement, multiLabelAuc, r2, spearman } from '../metrics/index.js';
 import { trainSurrogateClassifier, trainSurrogateRegressor, trainVictimClassifier, trainVictims, type TrainedVictims } from './index.js';
 
 const fps = (ms: ReadonlyArray<{ fp: Uint8Array }>): Uint8Array[] => ms.map((m) => m.fp);
 
-function meanAuc(data: LabData, proba: Float64Array[]): number {
-  const aucs: number[] = [];
-  data.tox21.labels.forEach((_, k) => {
-    const s: number[] = [];
-    const l: number[] = [];
-    data.tox21.Ytest.forEach((row, i) => {
-      if (row[k] === null) return;
-      s.push(proba[i]![k]!);
-      l.push(row[k]!);
-    });
-    const auc = rocAuc(s, l);
-    if (Number.isFinite(auc)) aucs.push(auc);
-  });
-  return aucs.reduce((a, b) => a + b, 0) / aucs.length;
-}
+const meanAuc = (data: LabData, proba: Float64Array[]): number => multiLabelAuc(proba, data.tox21.Ytest).mean;
 
 const loaded = new Map<number, Promise<LabData>>();
 function load(seed: number): Promise<LabData> {
