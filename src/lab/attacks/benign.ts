@@ -1,14 +1,14 @@
 /**
  * Benign traffic: medicinal chemists, each with their own key, working on a
- * focused series -- a cluster of the public pool or the Tanimoto
- * neighbourhood of a known active -- and asking about its members and close
+ * focused series -- the Tanimoto neighbourhood of a lead compound (from one of
+ * the pool's larger clusters, or a known active) -- and asking about its members and close
  * analogues in small interactive batches during working hours, tens to a few
  * hundred molecules a day, sometimes asking again about a compound they saw.
  * It is what the detectors must not alert on, and what output hardening must
  * not spoil: utility is how close what they received is to the victim's
  * true outputs.
  */
-import { distance, toFp } from '../../detect/molecules.js';
+import { distance, toFp, type Fp } from '../../detect/molecules.js';
 import { agreement, mae } from '../metrics/index.js';
 import { Rng } from '../../sim/rng.js';
 import type { ClassificationAnswer, Molecule, MultiLabelClassifier, Oracle, RegressionAnswer, Regressor } from '../types.js';
@@ -37,8 +37,10 @@ interface BenignCommon {
   batch?: [number, number];
   /** Share of a day's molecules that are repeats of compounds already asked about (default 0.1). */
   repeatShare?: number;
-  /** Smallest cluster that makes a series (default 15). */
-  minSeries?: number;
+  /** Molecules in a series: its lead's nearest pool neighbours (default 100). */
+  seriesSize?: number;
+  /** Clusters whose first compound may lead a series: the largest this many (default 50). */
+  leads?: number;
   /** Event time of day 0, 00:00 (default 0). */
   startMs?: number;
   /** Called before each request with its event time, e.g. to move the gateway's clock. */
@@ -75,22 +77,16 @@ interface Series {
   members: number[];
 }
 
-/** Nearest pool neighbours of an anchor, most similar first. */
-function neighbourhood(pool: readonly Molecule[], anchor: Molecule, k: number): number[] {
-  const a = toFp(anchor.fp);
-  const d = pool.map((m, i) => ({ i, d: distance(a, toFp(m.fp)) }));
-  d.sort((x, y) => x.d - y.d || x.i - y.i);
-  return d.slice(0, k).map((x) => x.i);
-}
+/** Where a series starts: a pool compound (the lead of a cluster) or an external anchor. */
+type Lead = { name: string; fp: Fp };
 
 /**
- * Series a researcher can take up: pool clusters large enough, each ordered
- * from a lead compound outwards by similarity (how an SAR series is explored),
- * and the neighbourhoods of the anchors.
+ * Leads researchers can take up, in the order they will: anchors and the
+ * first compound of the pool's largest clusters (dense regions of chemistry,
+ * where real series live), shuffled.
  */
-function buildSeries(options: BenignOptions, rng: Rng): Series[] {
-  const out: Series[] = [];
-  const minSeries = options.minSeries ?? 15;
+function leads(options: BenignOptions, fps: readonly Fp[], rng: Rng): Lead[] {
+  const out: Lead[] = [];
   if (options.poolInfo) {
     const byCluster = new Map<string, number[]>();
     options.poolInfo.forEach((p, i) => {
@@ -99,21 +95,26 @@ function buildSeries(options: BenignOptions, rng: Rng): Series[] {
       if (!list) byCluster.set(key, (list = []));
       list.push(i);
     });
-    for (const [key, members] of [...byCluster].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-      if (members.length < minSeries) continue;
-      const lead = toFp(options.pool[rng.pick(members)]!.fp);
-      const ordered = members.map((i) => ({ i, d: distance(lead, toFp(options.pool[i]!.fp)) })).sort((a, b) => a.d - b.d || a.i - b.i);
-      out.push({ name: `cluster:${key}`, members: ordered.map((x) => x.i) });
-    }
+    const largest = [...byCluster].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, options.leads ?? 50);
+    for (const [key, members] of largest) out.push({ name: `cluster:${key}`, fp: fps[members[0]!]! });
   }
-  (options.anchors ?? []).forEach((a, k) => out.push({ name: `anchor:${k}`, members: neighbourhood(options.pool, a, 200) }));
-  if (out.length === 0) throw new RangeError('benign traffic needs poolInfo clusters of at least minSeries molecules, or anchors');
+  (options.anchors ?? []).forEach((a, k) => out.push({ name: `anchor:${k}`, fp: toFp(a.fp) }));
+  if (out.length === 0) throw new RangeError('benign traffic needs poolInfo or anchors to draw series from');
   return rng.shuffle(out);
+}
+
+/** A series: the lead's nearest pool neighbours, most similar first (how an SAR series is explored outwards). */
+function seriesOf(lead: Lead, fps: readonly Fp[], size: number): Series {
+  const d = fps.map((f, i) => ({ i, d: distance(lead.fp, f) }));
+  d.sort((x, y) => x.d - y.d || x.i - y.i);
+  return { name: lead.name, members: d.slice(0, size).map((x) => x.i) };
 }
 
 export async function runBenignTraffic(options: BenignOptions): Promise<BenignResult> {
   const rng = Rng.derive(options.seed, 'benign');
-  const series = buildSeries(options, rng);
+  const fps = options.pool.map((m) => toFp(m.fp));
+  const starts = leads(options, fps, rng);
+  const seriesSize = options.seriesSize ?? 100;
   const [dayLo, dayHi] = options.perDay ?? [20, 200];
   const [batchLo, batchHi] = options.batch ?? [1, 20];
   const repeatShare = options.repeatShare ?? 0.1;
@@ -122,7 +123,7 @@ export async function runBenignTraffic(options: BenignOptions): Promise<BenignRe
   let nextSeries = 0;
   const researchers = oracles.map((_, r) => ({
     rng: Rng.derive(options.seed, `benign:researcher:${r}`),
-    series: series[nextSeries++ % series.length]!,
+    series: seriesOf(starts[nextSeries++ % starts.length]!, fps, seriesSize),
     position: 0,
     seen: [] as number[],
     names: [] as string[],
@@ -151,7 +152,7 @@ export async function runBenignTraffic(options: BenignOptions): Promise<BenignRe
           }
           if (r.position >= r.series.members.length) {
             // Series exhausted: on to another project.
-            r.series = series[nextSeries++ % series.length]!;
+            r.series = seriesOf(starts[nextSeries++ % starts.length]!, fps, seriesSize);
             r.position = 0;
             r.names.push(r.series.name);
           }

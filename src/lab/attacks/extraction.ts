@@ -139,12 +139,13 @@ async function extract(options: SybilExtractionOptions): Promise<ExtractionResul
   const progress = (phase: ExtractionProgress['phase']): void =>
     options.onProgress?.({ phase, sent, answered: answers.x.length, total });
 
-  const measure = (): void => {
+  const measure = (more: boolean): void => {
     progress('train');
     const point = measureFidelity(options, answers, evalX, sent);
     fidelity.push(point.point);
     while (refits.length > 0 && refits[0]! <= answers.x.length) refits.shift();
-    if (options.strategy === 'active' && point.model) selector.setScorer!(activeScorer(options, answers, point.model));
+    // The checkpoint's surrogate doubles as active learning's model for the queries still to come.
+    if (more && options.strategy === 'active' && point.model) selector.setScorer!(activeScorer(options, answers, point.model));
   };
 
   while (sent < total) {
@@ -175,7 +176,7 @@ async function extract(options: SybilExtractionOptions): Promise<ExtractionResul
     progress('query');
     if (sent >= target) {
       nextCheckpoint++;
-      measure();
+      measure(sent < total);
     } else if (refits.length > 0 && answers.x.length >= refits[0]!) {
       while (refits.length > 0 && refits[0]! <= answers.x.length) refits.shift();
       const model = trainSurrogate(options, answers);
@@ -183,7 +184,7 @@ async function extract(options: SybilExtractionOptions): Promise<ExtractionResul
     }
   }
   // The stop point is a point of the curve too: what the attacker holds when it was cut off.
-  if (fidelity[fidelity.length - 1]?.queries !== sent) measure();
+  if (fidelity[fidelity.length - 1]?.queries !== sent) measure(false);
   return {
     strategy: options.strategy,
     keys: oracles.length,

@@ -5,6 +5,7 @@
  * a bitmap, against another's list of bits costs ~40 loads, where an AND and
  * popcount over 64 words costs several times that.
  */
+import { onBits } from '../learn/index.js';
 import type { Molecule } from '../types.js';
 
 export interface SparseFingerprints {
@@ -16,17 +17,12 @@ export interface SparseFingerprints {
 }
 
 export function sparseFingerprints(mols: readonly Molecule[]): SparseFingerprints {
+  const lists = mols.map((m) => onBits(m.fp));
   const offsets = new Int32Array(mols.length + 1);
-  const bits: number[] = [];
-  mols.forEach((m, i) => {
-    for (let b = 0; b < m.fp.length; b++) {
-      const v = m.fp[b]!;
-      if (v === 0) continue;
-      for (let k = 0; k < 8; k++) if (v & (1 << k)) bits.push(b * 8 + k);
-    }
-    offsets[i + 1] = bits.length;
-  });
-  return { n: mols.length, offsets, onBits: Uint16Array.from(bits), nBits: 8 * (mols[0]?.fp.length ?? 0) };
+  lists.forEach((b, i) => (offsets[i + 1] = offsets[i]! + b.length));
+  const bits = new Uint16Array(offsets[mols.length]!);
+  lists.forEach((b, i) => bits.set(b, offsets[i]!));
+  return { n: mols.length, offsets, onBits: bits, nBits: 8 * (mols[0]?.fp.length ?? 0) };
 }
 
 /**

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { createChem } from '../../chem/index.js';
+import { createChem, FINGERPRINT_KIND, loadRdkit } from '../../chem/index.js';
+import { cacheHeader, readFingerprintCache, writeFingerprintCache } from './fp-cache.js';
 import { fingerprintAll } from '../../chem/fingerprint-pool.js';
 import { loadPool } from '../../sim/pool.js';
 import { seedFrom, sfc32 } from '../../sim/rng.js';
@@ -50,6 +51,8 @@ export interface LabDataOptions {
   onProgress?: (done: number, total: number) => void;
   /** Folder with bace.csv.gz and tox21.csv.gz (default: the package's data/chem). */
   chemDir?: string;
+  /** File of fingerprints kept between runs (fp-cache.ts); none by default. */
+  fingerprintCache?: string;
 }
 
 export interface LabData {
@@ -90,25 +93,56 @@ function shuffled<T>(items: readonly T[], rand: () => number): T[] {
 // Fingerprints by canonical SMILES for the life of the process: a lab run and
 // its tests load the same molecules several times, and RDKit is ~0.5 ms each.
 const fpCache = new Map<string, Uint8Array>();
+const FP_BYTES = 256;
 
-async function fingerprints(smiles: readonly string[], opts: LabDataOptions): Promise<Array<Uint8Array | null>> {
-  const missing = [...new Set(smiles.filter((s) => !fpCache.has(s)))];
-  if (missing.length > 0) {
-    const fps = await fingerprintAll(missing, { workers: opts.workers, onProgress: opts.onProgress });
-    missing.forEach((s, i) => {
-      const fp = fps[i];
+async function fingerprints(smiles: readonly string[], opts: LabDataOptions): Promise<void> {
+  let missing = [...new Set(smiles.filter((s) => !fpCache.has(s)))];
+  if (missing.length === 0) return;
+  let header = '';
+  let stored: Map<string, Uint8Array> | undefined;
+  if (opts.fingerprintCache) {
+    header = cacheHeader((await loadRdkit()).version(), FINGERPRINT_KIND, FP_BYTES);
+    stored = readFingerprintCache(opts.fingerprintCache, header, FP_BYTES);
+    for (const s of missing) {
+      const fp = stored.get(s);
       if (fp) fpCache.set(s, fp);
-    });
+    }
+    missing = missing.filter((s) => !fpCache.has(s));
   }
-  return smiles.map((s) => fpCache.get(s) ?? null);
+  if (missing.length === 0) return;
+  const fps = await fingerprintAll(missing, { workers: opts.workers, onProgress: opts.onProgress });
+  missing.forEach((s, i) => {
+    const fp = fps[i];
+    if (fp) {
+      fpCache.set(s, fp);
+      stored?.set(s, fp);
+    }
+  });
+  if (opts.fingerprintCache && stored) writeFingerprintCache(opts.fingerprintCache, header, stored);
 }
 
-export async function loadLabData(opts: LabDataOptions): Promise<LabData> {
-  const dir = opts.chemDir ?? join(repoRoot(), 'data', 'chem');
+export interface VictimSets {
+  bace: Array<{ smiles: string; y: number }>;
+  tox21: Array<{ smiles: string; y: Array<0 | 1 | null> }>;
+  /** Canonical SMILES of every BACE and Tox21 molecule and of each fragment of a salt (the pool holds largest fragments). */
+  exclude: Set<string>;
+}
+
+const setsCache = new Map<string, Promise<VictimSets>>();
+
+/** BACE and Tox21 as canonical SMILES with their labels (first of any duplicates kept), parsed once per process. */
+export function readVictimSets(chemDir: string = join(repoRoot(), 'data', 'chem')): Promise<VictimSets> {
+  let p = setsCache.get(chemDir);
+  if (!p) {
+    p = parseVictimSets(chemDir);
+    setsCache.set(chemDir, p);
+  }
+  return p;
+}
+
+async function parseVictimSets(dir: string): Promise<VictimSets> {
   const chem = await createChem();
-  const testFraction = opts.testFraction ?? 0.2;
   const exclude = new Set<string>();
-  // The pool holds largest fragments, so each fragment of a salt is excluded too.
   const canonical = (raw: string): string | null => {
     const c = chem.canonical(raw);
     if (c === null) return null;
@@ -116,8 +150,7 @@ export async function loadLabData(opts: LabDataOptions): Promise<LabData> {
     if (c.includes('.')) for (const f of c.split('.')) exclude.add(chem.canonical(f) ?? f);
     return c;
   };
-
-  const bace: Array<{ smiles: string; y: number }> = [];
+  const bace: VictimSets['bace'] = [];
   const seenBace = new Set<string>();
   for (const [smi, v] of csvRows(join(dir, 'bace.csv.gz'))) {
     const c = canonical(smi ?? '');
@@ -126,35 +159,46 @@ export async function loadLabData(opts: LabDataOptions): Promise<LabData> {
     seenBace.add(c);
     bace.push({ smiles: c, y });
   }
-  const tox: Array<{ smiles: string; y: Array<0 | 1 | null> }> = [];
+  const tox21: VictimSets['tox21'] = [];
   const seenTox = new Set<string>();
   for (const row of csvRows(join(dir, 'tox21.csv.gz'))) {
     const c = canonical(row[0] ?? '');
     if (c === null || seenTox.has(c)) continue;
     seenTox.add(c);
-    tox.push({ smiles: c, y: TOX21_LABELS.map((_, k) => (row[k + 1] === '1' ? 1 : row[k + 1] === '0' ? 0 : null)) });
+    tox21.push({ smiles: c, y: TOX21_LABELS.map((_, k) => (row[k + 1] === '1' ? 1 : row[k + 1] === '0' ? 0 : null)) });
   }
+  return { bace, tox21, exclude };
+}
 
+/** Rows of the shipped pool (src/sim/pool.ts) the attacker may query: public sources, no victim molecule. */
+export function publicPoolRows(sets: VictimSets): number[] {
   const pool = loadPool();
-  const poolIdx: number[] = [];
   const sources = new Set(POOL_SOURCES);
-  for (let i = 0; i < pool.smiles.length; i++) if (sources.has(pool.source[i]!) && !exclude.has(pool.smiles[i]!)) poolIdx.push(i);
+  const rows: number[] = [];
+  for (let i = 0; i < pool.smiles.length; i++) if (sources.has(pool.source[i]!) && !sets.exclude.has(pool.smiles[i]!)) rows.push(i);
+  return rows;
+}
+
+export async function loadLabData(opts: LabDataOptions): Promise<LabData> {
+  const sets = await readVictimSets(opts.chemDir);
+  const testFraction = opts.testFraction ?? 0.2;
+  const pool = loadPool();
+  const poolIdx = publicPoolRows(sets);
 
   const rBace = sfc32(seedFrom(`${opts.seed}:lab:bace`));
   const rTox = sfc32(seedFrom(`${opts.seed}:lab:tox21`));
   const rPool = sfc32(seedFrom(`${opts.seed}:lab:pool`));
-  const baceOrder = shuffled(bace, rBace);
-  const toxSize = Math.min(tox.length, opts.tox21Size ?? (opts.quick ? QUICK_TOX21 : tox.length));
-  const toxOrder = shuffled(tox, rTox).slice(0, toxSize);
+  const baceOrder = shuffled(sets.bace, rBace);
+  const toxSize = Math.min(sets.tox21.length, opts.tox21Size ?? (opts.quick ? QUICK_TOX21 : sets.tox21.length));
+  const toxOrder = shuffled(sets.tox21, rTox).slice(0, toxSize);
   const poolSize = Math.min(poolIdx.length, opts.poolSize ?? (opts.quick ? QUICK_POOL : poolIdx.length));
   // Keep the pool in its file order (clusters contiguous) after sampling.
   const poolPick = shuffled(poolIdx, rPool)
     .slice(0, poolSize)
     .sort((a, b) => a - b);
 
-  const fps = await fingerprints([...baceOrder.map((m) => m.smiles), ...toxOrder.map((m) => m.smiles), ...poolPick.map((i) => pool.smiles[i]!)], opts);
+  await fingerprints([...baceOrder.map((m) => m.smiles), ...toxOrder.map((m) => m.smiles), ...poolPick.map((i) => pool.smiles[i]!)], opts);
   const fpOf = (s: string): Uint8Array | null => fpCache.get(s) ?? null;
-  void fps;
 
   const baceOk = baceOrder.filter((m) => fpOf(m.smiles));
   const toxOk = toxOrder.filter((m) => fpOf(m.smiles));

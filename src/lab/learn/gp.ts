@@ -14,7 +14,7 @@
  */
 import type { RegressionOutput, Regressor } from '../types.js';
 import { mulberry32 } from '../../util/prng.js';
-import { spdSolver } from './linalg.js';
+import { addOuterUpper, spdSolver, symmetrise, type SpdSolver } from './linalg.js';
 import { TanimotoBasis } from './tanimoto.js';
 import { distinctIndices, sampleIndices, standardise } from './sample.js';
 
@@ -33,10 +33,17 @@ export interface GpRegressor extends Regressor {
   readonly signalVariance: number;
 }
 
+/** 256 inducing molecules: ~0.15 ms per query on BACE (300: 0.29 ms), below RDKit's ~0.5 ms to fingerprint the query. */
+const DEFAULT_INDUCING = 256;
+
 const DEFAULT_RATIOS = [0.01, 0.03, 0.1, 0.2, 0.4, 0.8];
 
-/** Profile log marginal likelihood of standardised y under s (K + rI), s at its maximum. */
-function profileLogLik(k: Float64Array, n: number, y: Float64Array, r: number): number {
+/**
+ * The GP on standardised y with kernel s (K + rI): weights (K + rI)^-1 y, the
+ * factorisation, s at its maximum-likelihood value and the profile log
+ * marginal likelihood at that s.
+ */
+function fitRatio(k: Float64Array, n: number, y: Float64Array, r: number): { solver: SpdSolver; alpha: Float64Array; s: number; logLik: number } {
   const a = Float64Array.from(k);
   for (let i = 0; i < n; i++) a[i * n + i]! += r;
   const solver = spdSolver(a, n);
@@ -44,7 +51,8 @@ function profileLogLik(k: Float64Array, n: number, y: Float64Array, r: number): 
   let quad = 0;
   for (let i = 0; i < n; i++) quad += y[i]! * alpha[i]!;
   const s = quad / n;
-  return -0.5 * n * Math.log(s) - 0.5 * solver.logDet() - 0.5 * n * (1 + Math.log(2 * Math.PI));
+  const logLik = -0.5 * n * Math.log(s) - 0.5 * solver.logDet() - 0.5 * n * (1 + Math.log(2 * Math.PI));
+  return { solver, alpha, s, logLik };
 }
 
 export function trainGpRegressor(x: readonly Uint8Array[], y: ArrayLike<number>, opts: GpRegressorOptions): GpRegressor {
@@ -61,7 +69,7 @@ export function trainGpRegressor(x: readonly Uint8Array[], y: ArrayLike<number>,
   let best = -Infinity;
   let r = 0.1;
   for (const ratio of opts.noiseRatios ?? DEFAULT_RATIOS) {
-    const ll = profileLogLik(selK, sel.length, selY, ratio);
+    const ll = fitRatio(selK, sel.length, selY, ratio).logLik;
     if (ll > best) {
       best = ll;
       r = ratio;
@@ -70,32 +78,21 @@ export function trainGpRegressor(x: readonly Uint8Array[], y: ArrayLike<number>,
 
   const basis = new TanimotoBasis(x);
   const k = basis.matrix(x);
-  for (let i = 0; i < n; i++) k[i * n + i]! += r;
-  const solver = spdSolver(k, n);
-  const alpha = solver.solve(z, 1);
-  let quad = 0;
-  for (let i = 0; i < n; i++) quad += z[i]! * alpha[i]!;
-  const s = quad / n;
+  const { solver, alpha, s } = fitRatio(k, n, z, r);
 
   // Variance projection: B = Kmm^-1 Kmn (K + rI)^-1 Knm Kmm^-1 on m inducing training molecules.
   const distinct = distinctIndices(x);
-  const ind = distinct.length <= (opts.inducing ?? 300) ? distinct : sampleIndices(distinct.length, opts.inducing ?? 300, rand).map((i) => distinct[i]!);
+  const ind = distinct.length <= (opts.inducing ?? DEFAULT_INDUCING) ? distinct : sampleIndices(distinct.length, opts.inducing ?? DEFAULT_INDUCING, rand).map((i) => distinct[i]!);
   const m = ind.length;
   const knm = new Float64Array(n * m);
   const kmm = new Float64Array(m * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) knm[i * m + j] = k[i * n + ind[j]!]! - (i === ind[j] ? r : 0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) knm[i * m + j] = k[i * n + ind[j]!]!;
   for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) kmm[a * m + b] = knm[ind[a]! * m + b]!;
-  const c = solver.solve(knm, m); // (K + rI)^-1 Knm, n x m
+  // D = Kmn (K + rI)^-1 Knm = W^T W with W = L^-1 Knm.
+  const w = solver.solveLower(knm, m);
   const d = new Float64Array(m * m);
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < m; a++) {
-      const ka = knm[i * m + a]!;
-      if (ka === 0) continue;
-      const o = a * m;
-      const ci = i * m;
-      for (let b = 0; b < m; b++) d[o + b]! += ka * c[ci + b]!;
-    }
-  }
+  for (let i = 0; i < n; i++) addOuterUpper(d, w.subarray(i * m, (i + 1) * m), m);
+  symmetrise(d, m);
   const mm = spdSolver(kmm, m, 1e-10);
   const e = mm.solve(d, m); // Kmm^-1 D
   const et = new Float64Array(m * m);

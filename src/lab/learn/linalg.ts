@@ -11,6 +11,8 @@ export interface SpdSolver {
   readonly size: number;
   /** Solves A X = B for B given row-major (size x cols); returns X row-major. */
   solve(b: Float64Array, cols: number): Float64Array;
+  /** Solves L W = B with A = L L^T (forward substitution only), so that W^T W = B^T A^-1 B. */
+  solveLower(b: Float64Array, cols: number): Float64Array;
   /** log det A. */
   logDet(): number;
 }
@@ -24,16 +26,46 @@ export function spdSolver(a: Float64Array, size: number, jitter = 1e-8): SpdSolv
     if (eps > 0) for (let i = 0; i < size; i++) m.set(i, i, m.get(i, i) + eps * Math.max(meanDiag, 1e-12));
     const chol = new CholeskyDecomposition(m);
     if (!chol.isPositiveDefinite()) continue;
+    // Substitutions run on a flat copy of L, row by row across all right-hand
+    // sides: ml-matrix's solve walks columns through get/set and is ~10x slower
+    // on the n x m systems the GP variance needs.
+    const l = Float64Array.from(chol.lowerTriangularMatrix.to1DArray());
+    const forward = (b: Float64Array, cols: number): Float64Array => {
+      const x = Float64Array.from(b);
+      for (let i = 0; i < size; i++) {
+        const xi = i * cols;
+        for (let j = 0; j < i; j++) {
+          const lij = l[i * size + j]!;
+          if (lij === 0) continue;
+          const xj = j * cols;
+          for (let c = 0; c < cols; c++) x[xi + c]! -= lij * x[xj + c]!;
+        }
+        const d = l[i * size + i]!;
+        for (let c = 0; c < cols; c++) x[xi + c]! /= d;
+      }
+      return x;
+    };
     return {
       size,
+      solveLower: forward,
       solve(b, cols) {
-        const x = chol.solve(Matrix.from1DArray(size, cols, b));
-        return Float64Array.from(x.to1DArray());
+        const x = forward(b, cols);
+        for (let i = size - 1; i >= 0; i--) {
+          const xi = i * cols;
+          for (let j = i + 1; j < size; j++) {
+            const lji = l[j * size + i]!;
+            if (lji === 0) continue;
+            const xj = j * cols;
+            for (let c = 0; c < cols; c++) x[xi + c]! -= lji * x[xj + c]!;
+          }
+          const d = l[i * size + i]!;
+          for (let c = 0; c < cols; c++) x[xi + c]! /= d;
+        }
+        return x;
       },
       logDet() {
-        const l = chol.lowerTriangularMatrix;
         let s = 0;
-        for (let i = 0; i < size; i++) s += Math.log(l.get(i, i));
+        for (let i = 0; i < size; i++) s += Math.log(l[i * size + i]!);
         return 2 * s;
       },
     };

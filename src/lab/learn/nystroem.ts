@@ -48,7 +48,11 @@ export function fitNystroem(x: readonly Uint8Array[], targets: readonly Float64A
   const centre = targets.map((y) => {
     let s = 0;
     let c = 0;
-    for (const v of y) if (!Number.isNaN(v)) (s += v), c++;
+    for (const v of y) {
+      if (Number.isNaN(v)) continue;
+      s += v;
+      c++;
+    }
     return c === 0 ? 0 : s / c;
   });
   const choose = opts.lambdas.length > 1;
@@ -85,7 +89,11 @@ export function fitNystroem(x: readonly Uint8Array[], targets: readonly Float64A
   }
   symmetrise(gFit, m);
   symmetrise(gVal, m);
-  for (const mm of miss) if (mm) (symmetrise(mm.fit, m), symmetrise(mm.val, m));
+  for (const mm of miss) {
+    if (!mm) continue;
+    symmetrise(mm.fit, m);
+    symmetrise(mm.val, m);
+  }
 
   const system = (g: Float64Array, missing: Float64Array | null, lambda: number): Float64Array => {
     const a = new Float64Array(m * m);

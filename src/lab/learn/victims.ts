@@ -3,7 +3,7 @@
  * molecules, so every lab report states how good the models being stolen are.
  */
 import type { LabData } from '../data/index.js';
-import { r2, rocAuc } from '../metrics/index.js';
+import { multiLabelAuc, r2 } from '../metrics/index.js';
 import type { MultiLabelClassifier, Regressor } from '../types.js';
 import { trainVictimClassifier, trainVictimRegressor } from './index.js';
 
@@ -51,21 +51,8 @@ export function trainVictims(data: LabData, opts: TrainVictimsOptions): TrainedV
 
   const pred = regressor.predict(data.bace.test.map((m) => m.fp)).mean;
   const proba = classifier.predictProba(data.tox21.test.map((m) => m.fp));
-  const tox21Auc: Record<string, number | null> = {};
-  const aucs: number[] = [];
-  data.tox21.labels.forEach((label, k) => {
-    const s: number[] = [];
-    const l: number[] = [];
-    data.tox21.Ytest.forEach((row, i) => {
-      const v = row[k];
-      if (v === null || v === undefined) return;
-      s.push(proba[i]![k]!);
-      l.push(v);
-    });
-    const auc = finite(rocAuc(s, l));
-    tox21Auc[label] = auc;
-    if (auc !== null) aucs.push(auc);
-  });
+  const auc = multiLabelAuc(proba, data.tox21.Ytest);
+  const tox21Auc = Object.fromEntries(data.tox21.labels.map((label, k) => [label, finite(auc.perLabel[k]!)]));
   return {
     regressor,
     classifier,
@@ -74,7 +61,7 @@ export function trainVictims(data: LabData, opts: TrainVictimsOptions): TrainedV
       {
         name: 'tox21',
         metric: 'mean_auc',
-        value: aucs.length > 0 ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null,
+        value: finite(auc.mean),
         n_train: data.tox21.train.length,
         n_test: data.tox21.test.length,
       },

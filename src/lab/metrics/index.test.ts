@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { agreement, averageRanks, mae, r2, rmse, rocAuc, spearman, topKOverlap, tprAtFpr } from './index.js';
+import { agreement, averageRanks, mae, multiLabelAuc, r2, rmse, rocAuc, spearman, topKOverlap, tprAtFpr } from './index.js';
 
 const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 const FC = { seed: 42, numRuns: 200 };
@@ -44,8 +44,8 @@ test('average ranks share ties and sum to n(n+1)/2', () => {
 
 test('spearman of a strictly monotone map is 1, of a decreasing one -1', () => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 3, maxLength: 60 }), (x) => {
-      assert.ok(Math.abs(spearman(x, x.map((v) => Math.exp(v / 10) + 3)) - 1) < 1e-9);
+    fc.property(fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 3, maxLength: 60 }), (x) => {
+      assert.ok(Math.abs(spearman(x, x.map((v) => Math.exp(v / 100) + 3)) - 1) < 1e-9);
       assert.ok(Math.abs(spearman(x, x.map((v) => -(v ** 3))) + 1) < 1e-9);
     }),
     FC,
@@ -129,4 +129,22 @@ test('TPR at FPR: never splits ties, grows with the allowed FPR, reaches 1 at FP
 test('agreement counts equal positions', () => {
   assert.equal(agreement([1, 0, 1, 1], [1, 1, 1, 0]), 0.5);
   assert.ok(Number.isNaN(agreement([], [])));
+});
+
+test('multi-label AUC skips missing labels and averages the defined ones', () => {
+  const scores = [
+    [0.9, 0.1, 0.5],
+    [0.2, 0.8, 0.5],
+    [0.7, 0.3, 0.5],
+  ];
+  const labels = [
+    [1, null, 1],
+    [0, 1, 1],
+    [null, 0, 1],
+  ];
+  const { perLabel, mean } = multiLabelAuc(scores, labels);
+  assert.equal(perLabel[0], 1); // rows 0 (pos 0.9) and 1 (neg 0.2)
+  assert.equal(perLabel[1], 1); // rows 1 (pos 0.8) and 2 (neg 0.3)
+  assert.ok(Number.isNaN(perLabel[2]!), 'one class only');
+  assert.equal(mean, 1);
 });

@@ -172,3 +172,30 @@ export function agreement(a: Nums, b: Nums): number {
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
   return same / a.length;
 }
+
+/**
+ * ROC AUC per label of a multi-label classifier, skipping molecules whose
+ * label is missing (null), and their mean over the labels where it is
+ * defined (the usual Tox21 summary, Wu et al. 2018).
+ */
+export function multiLabelAuc(
+  scores: ReadonlyArray<ArrayLike<number>>,
+  labels: ReadonlyArray<ReadonlyArray<number | boolean | null>>,
+): { perLabel: number[]; mean: number } {
+  sameLength(scores, labels, 'multiLabelAuc');
+  const width = labels[0]?.length ?? 0;
+  const perLabel: number[] = [];
+  for (let k = 0; k < width; k++) {
+    const s: number[] = [];
+    const l: Array<number | boolean> = [];
+    labels.forEach((row, i) => {
+      const v = row[k];
+      if (v === null || v === undefined) return;
+      s.push(scores[i]![k]!);
+      l.push(v);
+    });
+    perLabel.push(rocAuc(s, l));
+  }
+  const defined = perLabel.filter(Number.isFinite);
+  return { perLabel, mean: defined.length === 0 ? NaN : defined.reduce((a, b) => a + b, 0) / defined.length };
+}
