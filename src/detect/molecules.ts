@@ -300,6 +300,10 @@ export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectP
       if (o.announcedAlerts === 'none' || dayStartMs - last < o.announcedRealertDays * DAY_MS) return 'skip';
       return `, kept low because the directory announces project ${announced.join(', ')}`;
     },
+    /** Whether the principal's directory projects announce a broad campaign (no state change). */
+    isAnnounced(principal: string): boolean {
+      return ctx.projectsOf(principal).some((p) => patterns.some((re) => re.test(p)));
+    },
     /** Each principal's last exceedance (day start), for the detector's snapshot. */
     snapshot(): Array<[string, number]> {
       return [...lastExceed];
@@ -389,6 +393,8 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
   sampleSize: number;
   init: () => S;
   close: (principal: string, state: S, day: SampledDay) => Alert[];
+  /** Optional look at the open day after each event (early alerts within the day), at event time `ms`. */
+  peek?: (principal: string, state: S, day: SampledDay, ms: number) => Alert[];
   entries: (state: S) => number;
   save: (state: S) => P;
   load: (saved: P) => Omit<S, 'day'>;
@@ -411,6 +417,7 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
       const start = dayStart(ms);
       if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
       if (addToDay(s, e, start, options.sampleSize, options.ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
+      if (options.peek && s.day) out.push(...options.peek(p, s, s.day, ms));
       return out;
     },
     onWatermark(ms) {

@@ -55,6 +55,13 @@ export interface DetectionHook extends RiskHook {
   readonly alerts: readonly Alert[];
   /** The engine, for its stats (late events, state sizes). */
   readonly engine: DetectionEngine;
+  /**
+   * Heartbeat: the gateway's traffic is complete up to `ms`, so windows
+   * ending by then close now (a day of query volume at midnight) instead of
+   * on the next request. Alerts raised count like any other: their actions
+   * wait for the principal's next request. Returns them.
+   */
+  tick(ms: number): Alert[];
 }
 
 export function createDetectionHook(options: DetectionHookOptions = {}): DetectionHook {
@@ -101,6 +108,11 @@ export function createDetectionHook(options: DetectionHookOptions = {}): Detecti
     },
     observe(event: InferenceEvent): void {
       take(engine.push([event]));
+    },
+    tick(ms: number): Alert[] {
+      const raised = engine.advanceTo(ms);
+      take(raised);
+      return raised;
     },
   };
 }

@@ -144,6 +144,11 @@ describe('gateway: inline extraction defence with the detection engine', () => {
     clock.t += 60_000;
     assert.equal((await predict(base, usual, rows(200))).status, 200);
     assert.equal(actionLines(audit, 'bulk').length, 0, 'nothing before the day closes');
+    // A heartbeat closes the day at midnight without waiting for traffic; the actions still wait for each principal's next request.
+    assert.deepEqual(gw.detection!.tick(T0 + 86_400_000 - 1), [], 'the day is not over yet');
+    const closed = gw.detection!.tick(T0 + 86_400_000 + 1000);
+    assert.deepEqual(closed.map((a) => a.principal).sort(), ['bulk', 'modest']);
+    assert.equal(actionLines(audit, 'bulk').length, 0, 'no action without a request');
     clock.t = T0 + 86_400_000 + 9 * 3_600_000;
     const b = await predict(base, bulk, rows(3));
     assert.ok((b.body['predictions'] as number[][]).every(isOneHot), 'bulk degraded from the first request after the close');

@@ -114,7 +114,8 @@ describe('coverage', () => {
         // A big focused batch job: many molecules, few series.
         ...days('carol', [...history, t.series('kinase', 1500)]),
       ];
-      const alerts = run(events);
+      // Judged when the day closes (early judgements off): the whole day's count.
+      const alerts = run(events, testContext(), { earlyCheckEvery: 0 });
       assert.equal(alerts.length, 1, JSON.stringify(alerts.map((a) => [a.principal, a.explanation])));
       const a = alerts[0]!;
       assert.equal(a.principal, 'alice');
@@ -122,6 +123,18 @@ describe('coverage', () => {
       assert.ok(['medium', 'high'].includes(a.severity));
       assert.match(a.explanation, /covered about \d[\d,]* distinct series in one day .*mean pairwise Tanimoto distance 0\.\d\d.* against their own median/);
       assert.ok(a.evidence.length > 0 && a.evidence.length <= 50);
+
+      // By default the open day is judged every 100 new inputs: the same day alerts within it, once it is a
+      // medium day, long before its 1,500 diverse molecules are done; the close does not repeat it.
+      const early = run(events);
+      assert.ok(early.length >= 1 && early.every((x) => x.principal === 'alice'), JSON.stringify(early.map((x) => [x.principal, x.severity])));
+      const e = early[0]!;
+      assert.ok(['medium', 'high'].includes(e.severity));
+      assert.ok(Date.parse(e.at) < Date.parse(a.at), `early ${e.at} before the close ${a.at}`);
+      assert.equal(e.window.end, e.at, 'the window is the day so far');
+      assert.ok(e.observed >= 250 && e.observed < a.observed, `early count ${e.observed} of the day's ${a.observed}`);
+      assert.match(e.explanation, /so far today/);
+      if (early.length > 1) assert.ok(early.slice(1).every((x) => x.severity === 'high' && e.severity === 'medium'), 'the close adds an alert only when the day ended worse');
     });
   }
 

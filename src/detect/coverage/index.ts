@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
-import { MAX_EVIDENCE } from '../alert.js';
+import { MAX_EVIDENCE, makeAlert } from '../alert.js';
 import type { SampledDay } from '../molecules.js';
 import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
 import { Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
@@ -64,6 +64,16 @@ export const coverageOptions = z
     teamQuantile: z.number().min(0.5).max(1).default(0.95),
     /** Observed / max(threshold, team quantile) ratio from which a medium alert is high. */
     highRatio: z.number().min(1).default(3),
+    /**
+     * Judge the open day again every this many new distinct inputs and alert
+     * at once when it is already a medium or high day (0: only when the day
+     * closes). The series count only grows within a day, so a day that is
+     * medium at noon is at least as far over the threshold at midnight; an
+     * extraction running at thousands of queries an hour is then stopped
+     * within its first few hundred queries, not after its day. The day's
+     * closing judgement still runs; it alerts again only with a higher severity.
+     */
+    earlyCheckEvery: z.number().int().nonnegative().default(100),
     ...announcedCampaignOptions,
   })
   .strict();
@@ -73,7 +83,11 @@ export type CoverageOptions = z.infer<typeof coverageOptions>;
 interface PrincipalState {
   history: Ring;
   day: SampledDay | undefined;
+  /** The open day's early judgement: distinct inputs at the last check, severity alerted (if any). */
+  early: { dayMs: number; checkedAt: number; severity: Severity | null };
 }
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 const TECHNIQUES = ['AML.T0024.002', 'AML.T0005.001', 'AML.T0040', 'T1119'] as const;
 
@@ -94,6 +108,27 @@ export const coverage: Detector<CoverageOptions> = {
     const campaigns = announcedCampaigns(ctx, o);
 
     function close(principal: string, s: PrincipalState, day: SampledDay): Alert[] {
+      const alerts = judge(principal, s, day, null);
+      const early = s.early.dayMs === day.startMs ? s.early.severity : null;
+      s.early = { dayMs: -1, checkedAt: 0, severity: null };
+      // An early alert already spoke for this day: the close repeats it only when the day ended worse.
+      if (early && alerts.every((a) => SEVERITY_RANK[a.severity] <= SEVERITY_RANK[early])) return [];
+      return alerts;
+    }
+
+    function peek(principal: string, s: PrincipalState, day: SampledDay, ms: number): Alert[] {
+      if (o.earlyCheckEvery === 0) return [];
+      if (s.early.dayMs !== day.startMs) s.early = { dayMs: day.startMs, checkedAt: 0, severity: null };
+      const distinct = day.sample.distinct();
+      if (s.early.severity || distinct < s.early.checkedAt + o.earlyCheckEvery) return [];
+      s.early.checkedAt = distinct;
+      const alerts = judge(principal, s, day, ms).filter((a) => a.severity !== 'low');
+      if (alerts.length > 0) s.early.severity = alerts[0]!.severity;
+      return alerts;
+    }
+
+    /** The day's judgement; `atMs` null is the closing one (which records the day in the baselines). */
+    function judge(principal: string, s: PrincipalState, day: SampledDay, atMs: number | null): Alert[] {
       const fps = day.sample.fingerprints();
       const distinct = day.sample.distinct();
       if (fps.length < Math.min(o.minDailyInputs, o.sampleSize) || distinct < o.minDailyInputs) return [];
@@ -106,19 +141,52 @@ export const coverage: Detector<CoverageOptions> = {
       const { base, spread, source } = ownTeamOrFloor(s.history.values(), team, teamRing?.values(), o.minBaselineDays, o.newPrincipalDailySeries / o.madMultiplier);
       const threshold = Math.max(o.minDailySeries, base + o.madMultiplier * Math.max(spread, o.minSpreadFraction * base));
       const teamUpper = teamRing && teamRing.length >= o.minBaselineDays ? quantile(teamRing.values(), o.teamQuantile) : 0;
-      s.history.push(series);
-      if (team) {
-        let r = teams.get(team);
-        if (!r) teams.set(team, (r = new Ring(o.teamHistoryDays)));
-        r.push(series);
-      }
-      if (series <= threshold || mpd < o.minMeanDistance) return [];
-
+      const over = series > threshold && mpd >= o.minMeanDistance;
       let severity: Severity = 'low';
       if (series > teamUpper && series >= o.mediumMinSeries) severity = series >= o.highRatio * Math.max(threshold, teamUpper) ? 'high' : 'medium';
-      const announced = campaigns.check(principal, day.startMs);
+      if (atMs === null) {
+        // A medium or high day (now or earlier today) is kept out of the baselines: one extraction day in the
+        // team's history would otherwise lift the team quantile above the next extraction, and an attacker's
+        // own days would teach the detector that extraction is their habit.
+        const anomalous = (over && severity !== 'low') || (s.early.dayMs === day.startMs && s.early.severity !== null);
+        if (!anomalous) {
+          s.history.push(series);
+          if (team) {
+            let r = teams.get(team);
+            if (!r) teams.set(team, (r = new Ring(o.teamHistoryDays)));
+            r.push(series);
+          }
+        }
+      }
+      if (!over) return [];
+      // An announced campaign is checked (and its weekly note spent) only by the closing judgement.
+      if (atMs !== null && campaigns.isAnnounced(principal)) return [];
+      const announced = atMs === null ? campaigns.check(principal, day.startMs) : null;
       if (announced === 'skip') return [];
       if (announced) severity = 'low';
+      const explain = (what: string): string =>
+        `${principal}'s queries covered about ${fmt(Math.round(series))} distinct series ${what} ` +
+        `(${fmt(distinct)} distinct inputs, ${Math.round(clusterShare * 100)}% starting a new cluster, mean pairwise Tanimoto distance ${mpd.toFixed(2)}) ` +
+        `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${announced ?? ''}.`;
+      if (atMs !== null) {
+        return [
+          makeAlert({
+            detector: 'coverage',
+            severity,
+            principal,
+            techniques: [...TECHNIQUES],
+            observed: series,
+            baseline: base,
+            threshold,
+            models: [...day.models],
+            atMs,
+            windowStartMs: day.startMs,
+            windowEndMs: atMs,
+            evidence: day.evidence,
+            explanation: explain(`so far today (${new Date(atMs).toISOString().slice(11, 16)} UTC)`),
+          }),
+        ];
+      }
       return [
         dayAlert({
           detector: 'coverage',
@@ -128,10 +196,7 @@ export const coverage: Detector<CoverageOptions> = {
           observed: series,
           baseline: base,
           threshold,
-          explanation:
-            `${principal}'s queries covered about ${fmt(Math.round(series))} distinct series in one day ` +
-            `(${fmt(distinct)} distinct inputs, ${Math.round(clusterShare * 100)}% starting a new cluster, mean pairwise Tanimoto distance ${mpd.toFixed(2)}) ` +
-            `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${announced ?? ''}.`,
+          explanation: explain('in one day'),
         }, day),
       ];
     }
@@ -139,11 +204,14 @@ export const coverage: Detector<CoverageOptions> = {
     return dailySampledDetector({
       ctx,
       sampleSize: o.sampleSize,
-      init: (): PrincipalState => ({ history: new Ring(o.lookbackDays), day: undefined }),
+      init: (): PrincipalState => ({ history: new Ring(o.lookbackDays), day: undefined, early: { dayMs: -1, checkedAt: 0, severity: null } }),
       close,
+      peek,
       entries: (s) => s.history.length,
-      save: (s) => [...s.history.values()],
-      load: (history: number[]) => ({ history: Ring.of(o.lookbackDays, history) }),
+      save: (s) => ({ history: [...s.history.values()], early: s.early }),
+      // Snapshots before early judgements held the history alone.
+      load: (saved: number[] | { history: number[]; early: PrincipalState['early'] }) =>
+        Array.isArray(saved) ? { history: Ring.of(o.lookbackDays, saved), early: { dayMs: -1, checkedAt: 0, severity: null } } : { history: Ring.of(o.lookbackDays, saved.history), early: { ...saved.early } },
       saveShared: () => ({ teams: [...teams].map(([t, r]): [string, number[]] => [t, [...r.values()]]), campaigns: campaigns.snapshot() }),
       loadShared: (saved: { teams: Array<[string, number[]]>; campaigns: Array<[string, number]> }) => {
         for (const [t, days] of saved.teams) teams.set(t, Ring.of(o.teamHistoryDays, days));

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import type { Alert } from '../../detect/alert.js';
+import { DETECTORS } from '../../detect/registry.js';
 import type { DetectionContext } from '../../detect/types.js';
 import { createCorrelator, type Incident } from '../../correlate/index.js';
 import { createGateway, tokenSha256, validateConfig, type ActionLine, type AuditLine, type AuditSink, type Gateway } from '../../gateway/index.js';
@@ -27,6 +28,19 @@ class CountingAuditSink implements AuditSink {
 }
 
 export const LAB_ROLE = 'scientist';
+
+/**
+ * The inline detectors: every default detector that reads inference events.
+ * PRADA (experimental) is left out: on the lab's researchers, chemists
+ * walking analogue series, its normality test fails as often as on the
+ * attackers (W 0.78-0.90 against the attackers' 0.79-0.89 at its default
+ * threshold 0.9), the known weakness of PRADA against natural-distribution
+ * queries (Orekondy et al. 2019). Focus drift judges a researcher only once
+ * their focus holds 300 inputs: the lab's researchers are a week old, while
+ * the detector's defaults assume the months of history a deployment has.
+ */
+export const LAB_INLINE_DETECTORS: readonly string[] = DETECTORS.filter((d) => d.accepts.includes('inference')).map((d) => d.id);
+export const LAB_DETECTOR_OPTIONS = { 'focus-drift': { minFocusInputs: 300 } };
 /** Largest batch a lab role may send (the scenario's APIs accept batches of this order). */
 export const LAB_BATCH_CAP = 100;
 
@@ -72,7 +86,7 @@ export async function startLabGateway(o: LabGatewayOptions): Promise<LabGateway>
       degrade_policy: 'degraded',
       rate_limits: o.policy.rate_limits ?? [],
       budgets: o.policy.budgets ?? [],
-      inline_defence: { actions: o.policy.actions },
+      inline_defence: { detectors: LAB_INLINE_DETECTORS, actions: o.policy.actions, detector_options: LAB_DETECTOR_OPTIONS },
     },
     `lab policy ${o.policy.name}`,
   );

@@ -22,7 +22,7 @@ import { runBenignTraffic, runExtraction, runMembershipInference, runSybilExtrac
 import { startLabGateway, LAB_BATCH_CAP, type LabGateway } from '../harness/gateway.js';
 import { createHttpOracle, type HttpOracle, type Task } from '../harness/oracle.js';
 import { Rng } from '../../sim/rng.js';
-import { DAY_MS, HOUR_MS, nextHour, Timeline, timelineGate } from '../harness/timeline.js';
+import { DAY_MS, nextHour, Timeline, timelineGate } from '../harness/timeline.js';
 import { DEFAULT_POLICY, LAB_POLICIES, type LabPolicy } from '../policies/index.js';
 import { validateLabResult, type LabAttack, type LabMembership, type LabResult } from '../report/index.js';
 import { DEFAULT_VICTIM_NAMES, startVictimServer } from '../victim-server/index.js';
@@ -299,7 +299,8 @@ async function runPolicy(input: PolicyRunInput): Promise<PolicyRunResult> {
       task: 'regression',
       oracles: researchers.slice(0, half).map((p) => oracle<RegressionAnswer>(p, 'regression', 0)),
       victim: victims.regressor,
-      pool: data.bace.test,
+      // BACE-1 chemists work on analogues of their own (held-out) series, found in the public pool.
+      pool: input.attackPool,
       anchors: data.bace.test.slice(0, 8),
       days,
       seed: seed * 1000 + 1,
@@ -340,7 +341,8 @@ async function runPolicy(input: PolicyRunInput): Promise<PolicyRunResult> {
         r = a.keys > 1 ? await runSybilExtraction({ ...o, oracles: oracles as Array<HttpOracle<ClassificationAnswer>> }) : await runExtraction({ ...o, oracle: oracles[0] as HttpOracle<ClassificationAnswer> });
       }
       // Daily detectors speak when the attacker's day closes: the next working morning, once traffic moves the engine on.
-      await tl.advanceTo(nextHour(tl.t + 1, 9) + HOUR_MS);
+      await tl.advanceTo(nextHour(tl.t + 1, 9));
+      gw.gateway.detection?.tick(tl.t);
       watch.observe();
       attacks.push({
         name: a.name,
