@@ -7,7 +7,7 @@
  * rate limit is waited out, a daily budget waits for the next day, a block or
  * an exhausted lifetime budget ends the attack).
  */
-import { Agent, request } from 'undici';
+import { request, type Agent } from 'undici';
 import type { ClassificationAnswer, Molecule, Oracle, RegressionAnswer } from '../types.js';
 import { nextHour, type Timeline } from './timeline.js';
 

@@ -16,8 +16,7 @@ import type { Alert } from '../../detect/alert.js';
 import { buildContext, type DetectionContext } from '../../detect/types.js';
 import { createChem } from '../../chem/index.js';
 import { loadLabData, type LabData } from '../data/index.js';
-import { trainVictimClassifier, trainVictimRegressor } from '../learn/index.js';
-import { r2, rocAuc } from '../metrics/index.js';
+import { trainVictims } from '../learn/index.js';
 import { runBenignTraffic, runExtraction, runMembershipInference, runSybilExtraction, type ExtractionResult, type MembershipResult, type StrategyName } from '../attacks/index.js';
 import { startLabGateway, LAB_BATCH_CAP, type LabGateway } from '../harness/gateway.js';
 import { createHttpOracle, type HttpOracle, type Task } from '../harness/oracle.js';
@@ -78,36 +77,13 @@ interface Victims {
   metrics: LabResult['victims'];
 }
 
-function trainVictims(data: LabData, seed: number): Victims {
-  const regressor = trainVictimRegressor(data.bace.train.map((m) => m.fp), data.bace.yTrain, { seed });
-  const classifier = trainVictimClassifier(
-    data.tox21.train.map((m) => m.fp),
-    data.tox21.Ytrain,
-    data.tox21.labels,
-    { seed },
-  );
-  const pred = regressor.predict(data.bace.test.map((m) => m.fp)).mean;
-  const proba = classifier.predictProba(data.tox21.test.map((m) => m.fp));
-  // Mean over tasks of the held-out ROC AUC, molecules with a missing label left out (MoleculeNet's protocol).
-  const aucs: number[] = [];
-  data.tox21.labels.forEach((_, k) => {
-    const s: number[] = [];
-    const l: number[] = [];
-    data.tox21.Ytest.forEach((row, i) => {
-      if (row[k] === null || row[k] === undefined) return;
-      s.push(proba[i]![k]!);
-      l.push(row[k]!);
-    });
-    if (l.some((v) => v === 1) && l.some((v) => v === 0)) aucs.push(rocAuc(s, l));
+function trainBoth(data: LabData, seed: number): Victims {
+  const t = trainVictims(data, { seed });
+  const metrics = t.metrics.map((m) => {
+    if (m.value === null) throw new Error(`victim ${m.name}: held-out ${m.metric} is undefined on this split`);
+    return { ...m, value: m.value };
   });
-  return {
-    regressor,
-    classifier,
-    metrics: [
-      { name: DEFAULT_VICTIM_NAMES.regressor, metric: 'r2', value: r2(data.bace.yTest, pred), n_train: data.bace.train.length, n_test: data.bace.test.length },
-      { name: DEFAULT_VICTIM_NAMES.classifier, metric: 'mean_auc', value: aucs.reduce((a, b) => a + b, 0) / aucs.length, n_train: data.tox21.train.length, n_test: data.tox21.test.length },
-    ],
-  };
+  return { regressor: t.regressor, classifier: t.classifier, metrics };
 }
 
 const BLOCK_CODES = new Set(['MW_ERR_GW_PRINCIPAL_BLOCKED', 'MW_ERR_GW_STEP_UP_REQUIRED']);
@@ -148,7 +124,7 @@ export async function runLab(options: LabRunOptions): Promise<LabResult> {
   };
 
   const data = await timed('data', () => loadLabData({ seed, quick: options.quick, onProgress: (done, total) => progress({ stage: 'fingerprints', done, total }) }));
-  const victims = await timed('victims', () => trainVictims(data, seed));
+  const victims = await timed('victims', () => trainBoth(data, seed));
 
   // Every molecule the lab sends is one it fingerprinted already; RDKit only for anything else a client might send.
   const known = new Map<string, Uint8Array>();
