@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import type { Incident } from '../correlate/index.js';
 import type { Iocs } from './collect.js';
 import { createStorageConnector, storagePolicies, shellQuote } from './connectors.js';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import fc from 'fast-check';
+import { repoRoot } from '../util/repo-root.js';
 import { MwError } from '../errors/index.js';
 import { addressObservable, flatIocs, iocsCsv, stixBundle, uuidv5, type StixObject } from './stix.js';
 import { assertValidStix, checkStixBundle, stixSchemas, validateStixBundle } from './stix-check.js';
@@ -68,6 +72,15 @@ describe('IoC export', () => {
     assert.deepEqual(validateStixBundle(b), []);
     const malware = { type: 'malware', spec_version: '2.1', id: 'malware--00000000-0000-4000-8000-000000000000', created: incident.updated_at, modified: incident.updated_at, name: 'x', is_family: false };
     assert.match(checkStixBundle({ ...b, objects: [...b.objects, malware] }).join('\n'), /\/objects\/\d+\/type \(malware--[^)]+\): "malware" is not a STIX type with a vendored schema/);
+  });
+
+  it('ships exactly the schema files data/README.md lists, with the hashes it records', () => {
+    const root = join(repoRoot(), 'data');
+    const listed = new Map([...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/^\| `((?:oasis-open|707eric)\/schemas\/[^`]+)` \|.*\| ([0-9a-f]{12}) \|$/gm)].map((m) => [`stix/${m[1]!}`, m[2]!]));
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    const shipped = walk(join(root, 'stix')).map((f) => relative(root, f).split('\\').join('/'));
+    assert.deepEqual(shipped.sort(), [...listed.keys()].sort());
+    for (const f of shipped) assert.equal(createHash('sha256').update(readFileSync(join(root, f))).digest('hex').slice(0, 12), listed.get(f), f);
   });
 
   it('rejects a broken bundle with the JSON path, object id and reason of each problem', () => {
