@@ -387,12 +387,26 @@ async function ingestFileParallel(
   // Chunks submitted and not yet stored, oldest first; their records are quarantined if the file fails.
   const inFlight: Array<{ records: FramedRecord[]; reply: Promise<WorkItem[][]> }> = [];
 
+  // As in ingestFile: a batch commits (off the main thread) while the next
+  // one is framed and taken from the workers; one commit at a time, in order.
+  let committing: Promise<void> = Promise.resolve();
   async function flush(): Promise<void> {
     if (batch.length === 0 && quarantine.length === 0) return;
-    events += await commit(options, { file, format: parser.format, size, bytesRead }, batch, batchRecords, quarantine, counts);
+    const [b, r, qs] = [batch, batchRecords, quarantine];
     batch = [];
     batchRecords = new Map();
     quarantine = [];
+    const previous = committing;
+    const at = { file, format: parser.format, size, bytesRead };
+    committing = previous.then(async () => {
+      events += await commit(options, at, b, r, qs, counts);
+    });
+    committing.catch(() => undefined);
+    await previous;
+  }
+  async function drain(): Promise<void> {
+    await flush();
+    await committing;
   }
 
   async function take(): Promise<void> {
@@ -449,13 +463,13 @@ async function ingestFileParallel(
     }
     if (chunk.length) submit();
     while (inFlight.length) await take();
-    await flush();
+    await drain();
   } catch (e) {
     const reason = `file could not be read to the end: ${(e as Error).message}`;
     for (const c of [...inFlight.map((x) => x.records), chunk])
       for (const r of c) quarantine.push(q(parser.format, file, { ...r, hash: sha256Hex(r.text) }, reason, r.text));
     inFlight.length = 0;
-    await flush();
+    await drain();
     throw e;
   } finally {
     await pool.close();
