@@ -396,6 +396,21 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         }
       };
 
+      /** Waits until the reservation is durable (the journal write overlaps the upstream call); false = refuse the answer. */
+      const committed = async (): Promise<boolean> => {
+        if (!reservation) return true;
+        try {
+          await d.counters.commit(reservation);
+          return true;
+        } catch (e) {
+          if (!(e instanceof CountersUnavailableError)) throw e;
+          // Not recorded, and already taken back by the store: an answer does not leave unrecorded.
+          reservation = null;
+          log.error({ requestId: req.id, err: { message: e.message } }, 'counter store unavailable');
+          return config.counters.on_unavailable !== 'fail_closed';
+        }
+      };
+
       // --- forward
       let res: Awaited<ReturnType<typeof upstream>>;
       try {
@@ -428,6 +443,10 @@ export function buildServer(d: ServerDeps): FastifyInstance {
       };
 
       if (upstreamCt.startsWith('text/event-stream')) {
+        if (!(await committed())) {
+          res.body.destroy();
+          return refuse('MW_ERR_GW_COUNTERS_UNAVAILABLE', 'counter store unavailable');
+        }
         let bytes = 0;
         let carry = '';
         const p = policy;
@@ -477,7 +496,7 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         return refuse('MW_ERR_GW_UPSTREAM_SHAPE', 'model response shape not recognised');
       }
       const outText = h.body === undefined ? (policy.on_unknown_shape === 'pass' ? upstreamText : '{}') : JSON.stringify(h.body);
-      if (reservation) await d.counters.commit(reservation);
+      if (!(await committed())) return refuse('MW_ERR_GW_COUNTERS_UNAVAILABLE', 'counter store unavailable');
       finish(res.statusCode, h.body, Buffer.byteLength(outText));
       return reply.code(res.statusCode).type('application/json').send(outText);
     },
