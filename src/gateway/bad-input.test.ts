@@ -32,7 +32,9 @@ const one = JSON.stringify({ instances: [[0.1, 0.2, 0.3, 0.4]] });
 describe('gateway: bad input and failure modes', () => {
   let upstream: ModelServer;
   let gw: Gateway;
+  let short: Gateway;
   let base = '';
+  let shortBase = '';
   let dir = '';
   let cfg: GatewayConfig;
   const keys: Record<string, string> = {};
@@ -41,11 +43,12 @@ describe('gateway: bad input and failure modes', () => {
     upstream = await startModelServer(models);
     dir = mkdtempSync(join(tmpdir(), 'mw-gw-bad-'));
     cfg = testConfig(upstream.url, join(dir, 'data'), TOKEN, {
-      // The production default, not testConfig's 500 ms: the model server, the gateway and 1,000 concurrent
-      // clients share one event loop here, and on a starved machine some answers took over 500 ms, timed out
-      // (504) and were refunded, which broke the budget test's exact counts (481 and 495 of 500 answered)
-      // without any budget being overrun. The 504 path has its own gateway with a short timeout below.
-      limits: { upstream_timeout_ms: 30_000, client_timeout_ms: 1000, max_body_bytes: 64 * 1024 },
+      // The production defaults, not testConfig's 500 ms / 1 s: the model server, the gateway and 1,000
+      // concurrent clients share one event loop here, and on a starved machine (load average 30) some
+      // answers took over 500 ms, timed out (504) and were refunded, and some request bodies were read
+      // after more than 1 s (408). That broke the budget test's exact counts (481 and 495 of 500
+      // answered) without any budget being overrun. The timeout tests use `short` below.
+      limits: { upstream_timeout_ms: 30_000, client_timeout_ms: 10_000, max_body_bytes: 64 * 1024 },
       rate_limits: [
         { scope: 'key', unit: 'requests', per: 'minute', limit: 3, models: ['reg'] },
         { scope: 'principal', unit: 'instances', per: 'hour', limit: 1_000_000 },
@@ -57,6 +60,10 @@ describe('gateway: bad input and failure modes', () => {
     });
     gw = createGateway({ config: cfg, logLevel: 'silent' });
     ({ url: base } = await gw.start());
+    // testConfig's short timeouts (500 ms upstream, 1 s client) for the timeout tests.
+    short = createGateway({ config: testConfig(upstream.url, join(dir, 'short'), TOKEN), logLevel: 'silent' });
+    ({ url: shortBase } = await short.start());
+    keys['short'] = short.keys.create({ principal: 'alice', role: 'owner' }).secret;
     keys['a'] = gw.keys.create({ principal: 'alice', role: 'owner' }).secret;
     keys['b'] = gw.keys.create({ principal: 'bob', role: 'partner' }).secret;
     keys['old'] = gw.keys.create({ principal: 'alice', role: 'owner' }).secret;
@@ -67,6 +74,7 @@ describe('gateway: bad input and failure modes', () => {
 
   after(async () => {
     await gw.close();
+    await short.close();
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -117,12 +125,8 @@ describe('gateway: bad input and failure modes', () => {
     const broken = await call(base, '/v1/models/broken:predict', { body: one, key: keys['a'] });
     assert.deepEqual([broken.status, broken.code], [502, 'MW_ERR_GW_UPSTREAM_UNAVAILABLE']);
     assert.ok(!/Traceback|secret_model|10\.0\.0\.7/.test(broken.text));
-    // testConfig's 500 ms upstream timeout against a model server that answers after 2 s.
-    const short = createGateway({ config: testConfig(upstream.url, join(dir, 'short'), TOKEN), logLevel: 'silent' });
-    const { url: shortUrl } = await short.start();
-    const slow = await call(shortUrl, '/v1/models/slow:predict', { body: one, key: short.keys.create({ principal: 'alice', role: 'owner' }).secret });
+    const slow = await call(shortBase, '/v1/models/slow:predict', { body: one, key: keys['short'] });
     assert.deepEqual([slow.status, slow.code], [504, 'MW_ERR_GW_UPSTREAM_TIMEOUT']);
-    await short.close();
     const weird = await call(base, '/v1/models/weird:predict', { body: one, key: keys['b'] });
     assert.deepEqual([weird.status, weird.code], [502, 'MW_ERR_GW_UPSTREAM_SHAPE']);
     // A model server that is down: a port nothing listens on.
@@ -137,11 +141,11 @@ describe('gateway: bad input and failure modes', () => {
   });
 
   it('slow clients time out (408) instead of holding a connection', async () => {
-    const u = new URL(base);
+    const u = new URL(shortBase);
     const got = await new Promise<string>((resolve, reject) => {
       const s = connect(Number(u.port), u.hostname, () => {
         // Headers promise a body that never comes (slowloris).
-        s.write(`POST /v1/models/clf:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer ${keys['a']}\r\n\r\n{"inst`);
+        s.write(`POST /v1/models/clf:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer ${keys['short']}\r\n\r\n{"inst`);
       });
       let data = '';
       s.on('data', (c: Buffer) => (data += c.toString()));
