@@ -370,15 +370,12 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         }
         if (budgetItems.length > 0) {
           const r = await d.counters.reserve(budgetItems);
+          for (const it of budgetItems) d.metrics.trackBudget({ principal, model: m.name, budget: it.key.includes(':day:') ? 'daily' : 'lifetime' }, it.key, it.limit);
           if (!r.ok) {
             const kind = r.key.includes(':day:') ? 'daily' : 'lifetime';
-            d.metrics.budgetRemaining.set({ principal, model: m.name, budget: kind }, Math.max(0, r.limit - r.used));
             return refuse('MW_ERR_GW_BUDGET_EXHAUSTED', `${kind} query budget exhausted (${r.used} of ${r.limit} instances used)`, { budget: kind, used: r.used, limit: r.limit });
           }
           reservation = r.reservation;
-          for (const it of budgetItems) {
-            d.metrics.budgetRemaining.set({ principal, model: m.name, budget: it.key.includes(':day:') ? 'daily' : 'lifetime' }, it.limit - (await d.counters.get(it.key)));
-          }
         }
       } catch (e) {
         if (!(e instanceof CountersUnavailableError)) throw e;
