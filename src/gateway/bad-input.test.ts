@@ -202,4 +202,34 @@ describe('gateway: bad input and failure modes', () => {
       await g.close();
     }
   });
+
+  it('an answer whose reservation could not be made durable does not leave (fail closed), for JSON and streams', async () => {
+    // The journal reserves in memory and writes while the request is forwarded; the write fails here.
+    const failingCommit = (inner: CounterStore): CounterStore => ({
+      reserve: (items) => inner.reserve(items),
+      commit: () => Promise.reject(new CountersUnavailableError('disk gone')),
+      refund: (r) => inner.refund(r),
+      get: (k) => inner.get(k),
+      rate: (i, n) => inner.rate(i, n),
+      close: () => inner.close(),
+    });
+    for (const mode of ['fail_closed', 'fail_open'] as const) {
+      const c = testConfig(upstream.url, join(dir, `commit-${mode}`), TOKEN, { budgets: [{ lifetime: 10 }], counters: { on_unavailable: mode } });
+      const g = createGateway({ config: c, logLevel: 'silent', counters: failingCommit(new JournalCounterStore({ dir: join(dir, `commit-${mode}`, 'c') })) });
+      const { url } = await g.start();
+      const k = g.keys.create({ principal: 'x', role: 'owner' }).secret;
+      const r = await call(url, '/v1/models/clf:predict', { body: one, key: k });
+      const stream = await call(url, '/v1/chat/completions', { body: JSON.stringify({ model: 'tiny-lm', messages: [{ role: 'user', content: 'hi' }], stream: true }), key: k });
+      if (mode === 'fail_closed') {
+        assert.deepEqual([r.status, r.code], [503, 'MW_ERR_GW_COUNTERS_UNAVAILABLE']);
+        assert.ok(!r.text.includes('predictions'));
+        assert.deepEqual([stream.status, stream.code], [503, 'MW_ERR_GW_COUNTERS_UNAVAILABLE']);
+      } else {
+        assert.equal(r.status, 200);
+        assert.equal(stream.status, 200);
+        assert.match(stream.text, /data: \[DONE\]/);
+      }
+      await g.close();
+    }
+  });
 });

@@ -441,7 +441,8 @@ export function buildServer(d: ServerDeps): FastifyInstance {
 
       if (upstreamCt.startsWith('text/event-stream')) {
         if (!(await committed())) {
-          res.body.destroy();
+          // dump() reads a little and then closes the upstream stream without an unhandled abort error.
+          await res.body.dump().catch(() => undefined);
           return refuse('MW_ERR_GW_COUNTERS_UNAVAILABLE', 'counter store unavailable');
         }
         let bytes = 0;
