@@ -1,35 +1,44 @@
 /**
- * `npm run bench:detect`: events per second of the full default detector set
- * on a simulated scenario of at least 10 million events, beside the parse
- * floor of the same data, with peak memory and detector state per principal
- * (issue 4's benchmark: floors 150,000 events/s on one core, memory growing
- * with principals and not with events).
+ * `npm run bench:detect`: events per second of every registered detector on a
+ * simulated `--scale` scenario of at least 10 million events, streamed from
+ * its log files (parse -> normalise -> detect, never holding the events in
+ * memory), beside the parse floor of the same files measured in the same run,
+ * with peak memory and detector state per active principal (issue 4: floors
+ * 150,000 events/s on one core; memory growing with principals, not events).
  *
- *   npm run bench:detect -- [--scale K] [--days N] [--seed N] [--tiles T] [--dir DIR] [--keep]
+ *   npm run bench:detect -- [--events N | --scale K] [--days N] [--seed N] [--dir DIR]
+ *                           [--fresh] [--cold] [--no-warm] [--workers W] [--clean]
  *
- * 1. The simulator writes a `--scale K` scenario's logs to files (DIR or a
- *    temporary folder; existing logs in `--dir` are reused).
- * 2. Preparation, not measured: the logs are parsed by the source parsers (as
- *    ingest does, without the store), merged in event-time order, and written
- *    to DIR/events.jsonl, one JSON line per event (the form the store replays).
- * 3. Floor: read events.jsonl and JSON.parse every line.
- * 4. Detect: the same, each event then fed to the engine `--tiles T` times
- *    (in memory), copy k>0 under principal `name~k` (added to the directory)
- *    with an id of its own: T populations side by side, what `--scale K*T`
- *    would simulate, without parsing the logs T times (a 10-million-event
- *    scenario is ~23 GB of events JSON). `--tiles` defaults to what reaches 10
- *    million events. The engine's own CPU time (user + system, one thread)
- *    gives "detectors events/s"; the machine may be shared, wall times vary.
+ * 1. Logs: the simulator writes the scenario to DIR (default: a cache folder
+ *    under the system's temporary directory named by seed, days and scale) once;
+ *    `simulate.json` marks it complete and later runs reuse it (`--fresh`
+ *    regenerates it, `--clean` deletes it after the run). `--events N` picks
+ *    the scale that simulates about N events (default 10 million).
+ * 2. Floor: read every log file and JSON.parse each line (the text access log
+ *    is only split into lines).
+ * 3. Passes: each log file is parsed by the source parser ingest would pick
+ *    (JSON, normalisation, RDKit canonical SMILES), the files are merged in
+ *    event time, and chunks of 4096 events go to two engines: the default
+ *    detector set and, reported apart, the experimental one. Before a chunk,
+ *    the canonical SMILES it brings that have no fingerprint yet are
+ *    fingerprinted on worker threads (`src/chem/fingerprint-pool.ts`) and
+ *    kept in DIR/fingerprints.duckdb (the store's fingerprint cache, keyed by
+ *    canonical SMILES). The first pass without that file is **cold**; a
+ *    **warm** pass (default after a cold one, and whenever the cache exists)
+ *    loads the cache and fingerprints nothing. `--cold` deletes the cache first.
+ *    Detector rates are the process CPU time (user + system) spent inside
+ *    `engine.push`, during which no worker is busy; the machine may be
+ *    shared, so wall times vary with its load (printed beside the numbers).
  */
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createChem } from '../src/chem/index.js';
-import { DETECTORS, buildContext, createDetectionEngine } from '../src/detect/index.js';
-import type { DetectionContext } from '../src/detect/index.js';
+import { createChem, FINGERPRINT_KIND } from '../src/chem/index.js';
+import { createFingerprintPool } from '../src/chem/fingerprint-pool.js';
+import type { FingerprintPool } from '../src/chem/fingerprint-pool.js';
+import { DETECTORS, EXPERIMENTAL_DETECTORS, buildContext, createDetectionEngine } from '../src/detect/index.js';
+import type { DetectionEngine } from '../src/detect/index.js';
 import { eventMs } from '../src/events/index.js';
 import { createPrincipalResolver } from '../src/events/principal.js';
 import type { MwEvent } from '../src/events/index.js';
@@ -40,41 +49,91 @@ import { detectFormat } from '../src/sources/index.js';
 import type { ParseContext, RawRecord } from '../src/sources/index.js';
 import { openStore } from '../src/store/index.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-function sarg(name: string): string | undefined {
+function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 }
+const flag = (name: string): boolean => process.argv.includes(name);
 
-const scale = arg('--scale', 1);
-const days = arg('--days', 90);
-const seed = arg('--seed', 1);
-const keep = process.argv.includes('--keep');
-const given = sarg('--dir');
-const dir = given ?? (await mkdtemp(join(tmpdir(), 'mw-bench-detect-')));
+/** Events the simulator writes per unit of `--scale` and simulated day (seed 1 at --scale 48: about 8.1 million events in 90 days). */
+const EVENTS_PER_SCALE_DAY = 1870;
+const days = Number(arg('--days') ?? 90);
+const seed = Number(arg('--seed') ?? 1);
+const target = Number(arg('--events') ?? 10_000_000);
+const raw = target / (EVENTS_PER_SCALE_DAY * days);
+const scale = arg('--scale') ? Number(arg('--scale')) : raw >= 10 ? Math.ceil(raw) : Math.ceil(raw * 10) / 10;
+const dir = arg('--dir') ?? join(tmpdir(), 'mirrorwatch-bench-detect', `sim-s${seed}-d${days}-x${scale}`);
+const workers = arg('--workers') ? Number(arg('--workers')) : undefined;
+/** Stop each pass after this many events (profiling a prefix: `node --cpu-prof dist/bench/detect.js --dir D --max-events 100000 --no-floor`). */
+const maxEvents = arg('--max-events') ? Number(arg('--max-events')) : Infinity;
 const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
 const gc = (globalThis as { gc?: () => void }).gc;
+const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
+const log = (s: string): boolean => process.stderr.write(`${s}\n`);
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
-async function logFiles(): Promise<string[]> {
-  const names = new Set<string>(Object.values(OUTPUT_FILES));
-  return (await readdir(dir)).filter((f) => names.has(f)).map((f) => join(dir, f)).sort();
+// 1. The scenario's logs, simulated once.
+const marker = join(dir, 'simulate.json');
+// A --dir that already holds simulated logs is used as it is.
+const reuse = arg('--dir') !== undefined && existsSync(join(dir, OUTPUT_FILES.platform));
+if (flag('--fresh') || (!existsSync(marker) && !reuse)) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  log(`simulating seed ${seed}, ${days} days, --scale ${scale} into ${dir} ...`);
+  const t0 = performance.now();
+  const summary = await simulate({ seed, out: dir, days, scale });
+  await writeFile(marker, JSON.stringify(summary, null, 2));
+  log(`simulated ${summary.events.toLocaleString()} log records in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+const names = new Set<string>(Object.values(OUTPUT_FILES));
+const files = (await readdir(dir))
+  .filter((f) => names.has(f))
+  .map((f) => join(dir, f))
+  .sort();
+
+// Reference data (directory, inventory, compound library) through the real ingest, into a memory store.
+const chem = await createChem();
+const refStore = await openStore({ path: ':memory:' });
+await ingestPaths(
+  Object.values(STATIC_FILES)
+    .filter((f) => f !== STATIC_FILES.truth)
+    .map((f) => join(dir, f)),
+  { store: refStore, chem },
+);
+const [directory, models, compounds] = await Promise.all([refStore.directory(), refStore.models(), refStore.compounds()]);
+await refStore.close();
+const resolver = createPrincipalResolver(directory);
+const parseCtx = { resolvePrincipal: (r: string) => resolver.resolve(r), canonicalSmiles: (s: string) => chem.canonical(s), options: {} };
+
+// 2. Floor: read + JSON.parse of the same files.
+async function floor(): Promise<{ lines: number; bytes: number; wall: number; cpu: number }> {
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  let lines = 0;
+  let bytes = 0;
+  for (const file of files) {
+    const json = file.endsWith('.jsonl');
+    for await (const r of frameLines(await openContent(file, (n) => (bytes += n)))) {
+      if (json) JSON.parse(r.text);
+      lines++;
+    }
+  }
+  return { lines, bytes, wall: (performance.now() - w0) / 1000, cpu: (cpuMs() - c0) / 1000 };
 }
 
 /** One file's events in batches, parsed by the parser ingest would pick. */
-async function* eventsOf(file: string, ctx: Omit<ParseContext, 'file' | 'format'>, counts: { records: number }): AsyncGenerator<MwEvent[]> {
+async function* eventsOf(file: string): AsyncGenerator<MwEvent[]> {
   const parser = detectFormat(await readSample(file, file))?.parser;
   if (!parser) throw new Error(`${file}: format not recognised`);
   async function* records(): AsyncGenerator<RawRecord> {
-    for await (const r of frameLines(await openContent(file))) {
-      counts.records++;
-      yield r;
-    }
+    yield* frameLines(await openContent(file));
   }
+  const ctx: ParseContext = { ...parseCtx, file, format: parser.format };
   let batch: MwEvent[] = [];
-  for await (const o of parser.parse(records(), { ...ctx, file, format: parser.format })) {
+  for await (const o of parser.parse(records(), ctx)) {
     if (o.type !== 'event') continue;
     batch.push(o.event);
     if (batch.length >= 2048) {
@@ -92,7 +151,7 @@ interface Cursor {
   i: number;
 }
 
-/** Merges the files' event streams by event time (each file is in time order to within seconds). */
+/** Merges the files' event streams by event time (each file is in time order to within seconds; the engine's lateness absorbs the rest). */
 async function* merged(sources: Array<AsyncGenerator<MwEvent[]>>): AsyncGenerator<MwEvent[]> {
   const cursors: Cursor[] = [];
   const refill = async (c: Cursor): Promise<boolean> => {
@@ -122,171 +181,163 @@ async function* merged(sources: Array<AsyncGenerator<MwEvent[]>>): AsyncGenerato
   if (out.length) yield out;
 }
 
-/** Copy k of an event: its principal renamed `name~k` and an id of its own (still 32 hex digits). */
-function tile(e: MwEvent, k: number): MwEvent {
-  if (k === 0) return e;
-  const canonical = `${e.principal.canonical}~${k}`;
-  return { ...e, id: k.toString(16).padStart(4, '0') + e.id.slice(4), principal: { raw: canonical, canonical } } as MwEvent;
+interface Timed {
+  engine: DetectionEngine;
+  cpu: number;
+  wall: number;
+  alerts: number;
 }
 
-async function prepare(files: readonly string[], eventsFile: string, ctx: Omit<ParseContext, 'file' | 'format'>): Promise<{ events: number; records: number }> {
-  const counts = { records: 0 };
-  const out = createWriteStream(eventsFile, { highWaterMark: 8 << 20 });
-  let events = 0;
-  for await (const chunk of merged(files.map((file) => eventsOf(file, ctx, counts)))) {
-    let text = '';
-    for (const e of chunk) text += JSON.stringify(e) + '\n';
-    events += chunk.length;
-    if (!out.write(text)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return { events, records: counts.records };
+function timedPush(t: Timed, chunk: MwEvent[] | null): void {
+  const w = performance.now();
+  const c = cpuMs();
+  t.alerts += (chunk ? t.engine.push(chunk) : t.engine.flush()).length;
+  t.cpu += cpuMs() - c;
+  t.wall += performance.now() - w;
 }
 
-async function* lines(file: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  for await (const line of rl) if (line) yield line;
+interface PassResult {
+  label: string;
+  events: number;
+  wall: number;
+  cpu: number;
+  coldMolecules: number;
+  coldWall: number;
+  fallback: number;
+  main: Timed;
+  experimental: Timed;
+  peakRss: number;
+  peakHeap: number;
+  checkpoints: Array<{ events: number; principals: number; heapAfterGc: number; rss: number }>;
 }
 
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-let simulated = false;
-try {
-  if (!given || !existsSync(join(dir, OUTPUT_FILES.platform))) {
-    simulated = true;
-    process.stderr.write(`simulating seed ${seed}, ${days} days, --scale ${scale} into ${dir} ...\n`);
-    const t0 = performance.now();
-    const s = await simulate({ seed, out: dir, days, scale });
-    process.stderr.write(`simulated ${s.events.toLocaleString()} log records in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
-  }
-  const files = await logFiles();
-
-  // Reference data (directory, inventory, compound library) through the real ingest, into a memory store.
-  const chem = await createChem();
-  const refStore = await openStore({ path: ':memory:' });
-  await ingestPaths(
-    Object.values(STATIC_FILES)
-      .filter((f) => f !== STATIC_FILES.truth)
-      .map((f) => join(dir, f)),
-    { store: refStore, chem },
-  );
-  const directory = await refStore.directory();
-  const models = await refStore.models();
-  const compounds = await refStore.compounds();
-  await refStore.close();
-
-  const resolver = createPrincipalResolver(directory);
-  const parseCtx = { resolvePrincipal: (raw: string) => resolver.resolve(raw), canonicalSmiles: (s: string) => chem.canonical(s), options: {} };
-  const eventsFile = join(dir, 'events.jsonl');
-  if (!existsSync(eventsFile)) {
-    process.stderr.write('parsing the logs into events (preparation, not measured) ...\n');
-    await prepare(files, eventsFile, parseCtx);
-  }
-  const base = await countLines(eventsFile);
-  const tiles = sarg('--tiles') ? Number(sarg('--tiles')) : Math.max(1, Math.ceil(10_000_000 / base));
-  const people = [...directory];
-  for (let k = 1; k < tiles; k++) for (const d of directory) people.push({ ...d, principal: `${d.principal}~${k}`, aliases: [] });
-  const context: DetectionContext = buildContext({ directory: people, models, compounds });
-
-  process.stderr.write('parse floor ...\n');
-  const f0 = performance.now();
-  const fc0 = cpuMs();
-  let floorLines = 0;
-  for await (const line of lines(eventsFile)) {
-    JSON.parse(line);
-    floorLines++;
-  }
-  const floorSecs = (performance.now() - f0) / 1000;
-  const floorCpu = (cpuMs() - fc0) / 1000;
-
-  process.stderr.write('detect ...\n');
-  gc?.();
-  const engine = createDetectionEngine({ context, detectors: DETECTORS });
-  let engineCpu = 0;
-  let engineWall = 0;
-  let events = 0;
-  let alerts = 0;
-  let peakRss = 0;
-  let peakHeap = 0;
-  const checkpoints: Array<{ events: number; principals: number; heapAfterGc: number; rss: number }> = [];
-  let nextCheckpoint = 2_000_000;
-  const t0 = performance.now();
-  const c0 = cpuMs();
-  let chunk: MwEvent[] = [];
-  const feed = (): void => {
-    const w = performance.now();
-    const c = cpuMs();
-    alerts += engine.push(chunk).length;
-    engineCpu += cpuMs() - c;
-    engineWall += performance.now() - w;
-    events += chunk.length;
-    chunk = [];
-    if ((events & 0x3ffff) < 4096) {
-      const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed);
+/** 3. One streamed pass: parse -> normalise -> (cold fingerprints) -> detect. */
+async function pass(label: string, fps: Map<string, Uint8Array | null>, pool: FingerprintPool | undefined): Promise<PassResult> {
+  let fallback = 0;
+  const fingerprint = (s: string): Uint8Array | null => {
+    let fp = fps.get(s);
+    if (fp === undefined) {
+      // Not reached when every chunk's molecules were prefetched; counted so a gap shows.
+      fallback++;
+      fps.set(s, (fp = chem.fingerprint(s)));
     }
-    if (events >= nextCheckpoint) {
-      nextCheckpoint += 2_000_000;
-      gc?.();
-      const st = engine.stats().state;
-      const m = process.memoryUsage();
-      checkpoints.push({ events, principals: Math.max(...Object.values(st).map((x) => x.principals)), heapAfterGc: m.heapUsed, rss: m.rss });
-    }
+    return fp;
   };
-  for await (const line of lines(eventsFile)) {
-    const e = JSON.parse(line) as MwEvent;
-    for (let k = 0; k < tiles; k++) chunk.push(tile(e, k));
-    if (chunk.length >= 4096) feed();
-  }
-  feed();
-  {
+  const context = buildContext({ directory, models, compounds, fingerprint });
+  const main: Timed = { engine: createDetectionEngine({ context, detectors: DETECTORS }), cpu: 0, wall: 0, alerts: 0 };
+  const experimental: Timed = { engine: createDetectionEngine({ context, detectors: EXPERIMENTAL_DETECTORS }), cpu: 0, wall: 0, alerts: 0 };
+  const r: PassResult = { label, events: 0, wall: 0, cpu: 0, coldMolecules: 0, coldWall: 0, fallback: 0, main, experimental, peakRss: 0, peakHeap: 0, checkpoints: [] };
+  const cold = async (smiles: string[]): Promise<void> => {
+    if (!pool || smiles.length === 0) return;
     const w = performance.now();
-    const c = cpuMs();
-    alerts += engine.flush().length;
-    engineCpu += cpuMs() - c;
-    engineWall += performance.now() - w;
+    const out = await pool.fingerprint(smiles);
+    smiles.forEach((s, i) => fps.set(s, out[i]!));
+    r.coldMolecules += smiles.length;
+    r.coldWall += performance.now() - w;
+  };
+  gc?.();
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  await cold([...new Set(compounds.map((c) => c.canonical ?? c.smiles))].filter((s) => !fps.has(s)));
+  let nextCheckpoint = 1_000_000;
+  const missing = new Set<string>();
+  for await (const chunk of merged(files.map(eventsOf))) {
+    if (r.events >= maxEvents) break;
+    if (pool) {
+      missing.clear();
+      for (const e of chunk) {
+        if (e.kind !== 'inference') continue;
+        for (const x of e.instances) if (x.input.type === 'smiles' && x.input.canonical !== null && !fps.has(x.input.canonical)) missing.add(x.input.canonical);
+      }
+      await cold([...missing]);
+    }
+    timedPush(main, chunk);
+    timedPush(experimental, chunk);
+    r.events += chunk.length;
+    if ((r.events & 0x3ffff) < 4096) {
+      const m = process.memoryUsage();
+      r.peakRss = Math.max(r.peakRss, m.rss);
+      r.peakHeap = Math.max(r.peakHeap, m.heapUsed);
+    }
+    if (r.events >= nextCheckpoint) {
+      nextCheckpoint += 1_000_000;
+      gc?.();
+      const st = main.engine.stats().state;
+      const m = process.memoryUsage();
+      r.checkpoints.push({ events: r.events, principals: Math.max(...Object.values(st).map((x) => x.principals)), heapAfterGc: m.heapUsed, rss: m.rss });
+      log(`  ${label}: ${r.events.toLocaleString()} events, ${(r.events / ((performance.now() - w0) / 1000)).toFixed(0)} events/s wall, heap ${mb(m.heapUsed)}, load ${load()}`);
+    }
   }
-  const totalSecs = (performance.now() - t0) / 1000;
-  const totalCpu = (cpuMs() - c0) / 1000;
+  timedPush(main, null);
+  timedPush(experimental, null);
+  r.wall = (performance.now() - w0) / 1000;
+  r.cpu = (cpuMs() - c0) / 1000;
+  r.fallback = fallback;
   const m = process.memoryUsage();
-  peakRss = Math.max(peakRss, m.rss);
-  peakHeap = Math.max(peakHeap, m.heapUsed);
+  r.peakRss = Math.max(r.peakRss, m.rss);
+  r.peakHeap = Math.max(r.peakHeap, m.heapUsed);
+  return r;
+}
 
-  // Detector state: the JSON snapshot each detector would save, per principal it tracks.
-  const snap = engine.snapshot();
-  const st = engine.stats();
-  const engineRate = events / (engineCpu / 1000);
-  const rows: Array<Array<string | number>> = [
-    ['', 'events', 'wall s', 'cpu s', 'events/s (cpu)'],
-    ['floor: read + JSON.parse', floorLines, floorSecs.toFixed(1), floorCpu.toFixed(1), Math.round(floorLines / floorCpu)],
-    ['read + JSON.parse + detect', events, totalSecs.toFixed(1), totalCpu.toFixed(1), Math.round(events / totalCpu)],
-    ['detectors alone (engine.push)', events, (engineWall / 1000).toFixed(1), (engineCpu / 1000).toFixed(1), Math.round(engineRate)],
-  ];
-  for (const r of rows) console.log(r.map((x, i) => (i === 0 ? String(x).padEnd(32) : String(x).padStart(16))).join(''));
-  console.log(
-    `scenario: ${simulated ? `seed ${seed}, ${days} days, --scale ${scale}` : 'logs already in --dir'}; ${files.length} log files -> ${base.toLocaleString()} events, x ${tiles} tiles = ${events.toLocaleString()} events (each line parsed once, its tiles are copies)`,
-  );
-  console.log(`alerts ${alerts}, late ${st.late}; detectors ${DETECTORS.map((d) => d.id).join(', ')}`);
-  console.log(`peak RSS ${mb(peakRss)}, peak heap ${mb(peakHeap)}${gc ? '' : ' (node --expose-gc adds heap after GC per checkpoint)'}`);
-  for (const c of checkpoints) console.log(`  after ${c.events.toLocaleString().padStart(11)} events: ${c.principals} principals, heap after GC ${mb(c.heapAfterGc)}, RSS ${mb(c.rss)}`);
-  for (const [id, s] of Object.entries(st.state)) {
-    const bytes = JSON.stringify(snap.detectors[id]).length;
-    console.log(`  state ${id.padEnd(16)} ${String(s.principals).padStart(6)} principals, ${bytes.toLocaleString().padStart(11)} B snapshot, ${Math.round(bytes / Math.max(1, s.principals))} B per principal`);
+const cacheFile = join(dir, 'fingerprints.duckdb');
+if (flag('--cold')) await rm(cacheFile, { force: true });
+const results: PassResult[] = [];
+log(`floor (load ${load()}) ...`);
+const fl = flag('--no-floor') ? { lines: 0, bytes: 0, wall: 0, cpu: 0 } : await floor();
+const loadAtFloor = load();
+
+// Cold: no cache yet, molecules fingerprinted on the pool as the stream meets them, then stored.
+if (!existsSync(cacheFile)) {
+  log(`cold pass (load ${load()}) ...`);
+  const fps = new Map<string, Uint8Array | null>();
+  const pool = createFingerprintPool(workers ? { workers } : {});
+  try {
+    results.push(await pass('cold', fps, pool));
+  } finally {
+    await pool.close();
   }
-  console.log(`detectors events/s on one core: ${Math.round(engineRate).toLocaleString()} (issue 4 floor: 150,000) ${engineRate >= 150_000 ? 'PASS' : 'BELOW FLOOR'}`);
-  if (events < 10_000_000) console.log(`note: ${events.toLocaleString()} events, below the issue's 10 million (raise --tiles or --scale)`);
-} finally {
-  if (keep || given) console.log(`logs and events kept in ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
+  const store = await openStore({ path: cacheFile });
+  const entries = [...fps];
+  for (let i = 0; i < entries.length; i += 50_000) await store.putFingerprints(FINGERPRINT_KIND, entries.slice(i, i + 50_000));
+  await store.close();
+}
+if (!flag('--no-warm') || results.length === 0) {
+  const store = await openStore({ path: cacheFile });
+  const t0 = performance.now();
+  const fps = await store.getFingerprints(FINGERPRINT_KIND);
+  await store.close();
+  log(`warm pass: ${fps.size.toLocaleString()} fingerprints loaded from the cache in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${load()}) ...`);
+  results.push(await pass('warm', fps, undefined));
 }
 
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  for await (const _ of lines(file)) n++;
-  return n;
+// Report.
+const pad = (r: Array<string | number>): string => r.map((x, i) => (i === 0 ? String(x).padEnd(44) : String(x).padStart(14))).join('');
+const sim = existsSync(marker) ? (JSON.parse(await readFile(marker, 'utf8')) as { seed: number; days: number; scale: number; variant: string }) : null;
+console.log(`scenario: ${sim ? `seed ${sim.seed}, ${sim.days} days, --scale ${sim.scale}, ${sim.variant}` : 'logs found in --dir'}; ${files.length} log files, ${fl.lines.toLocaleString()} log lines, ${(fl.bytes / 1e9).toFixed(1)} GB (${dir})`);
+console.log(pad(['', 'events', 'wall s', 'cpu s', 'events/s cpu']));
+console.log(pad(['floor: read + JSON.parse (log lines)', fl.lines, fl.wall.toFixed(1), fl.cpu.toFixed(1), Math.round(fl.lines / fl.cpu)]) + `   load ${loadAtFloor}`);
+for (const r of results) {
+  const note = r.coldMolecules ? `   ${r.coldMolecules.toLocaleString()} molecules fingerprinted cold (${(r.coldWall / 1000).toFixed(1)} s waited; cpu includes the workers)` : '';
+  console.log(pad([`${r.label}: parse + normalise + detect (all)`, r.events, r.wall.toFixed(1), r.cpu.toFixed(1), Math.round(r.events / r.cpu)]) + note);
+  console.log(pad([`${r.label}: default detectors (engine.push)`, r.events, (r.main.wall / 1000).toFixed(1), (r.main.cpu / 1000).toFixed(1), Math.round(r.events / (r.main.cpu / 1000))]) + `   ${r.main.alerts} alerts`);
+  console.log(pad([`${r.label}: experimental detectors`, r.events, (r.experimental.wall / 1000).toFixed(1), (r.experimental.cpu / 1000).toFixed(1), Math.round(r.events / (r.experimental.cpu / 1000))]) + `   ${r.experimental.alerts} alerts`);
+  const parseCpu = r.cpu - (r.main.cpu + r.experimental.cpu) / 1000;
+  console.log(pad([`${r.label}: parse + normalise + merge (rest)`, r.events, '', parseCpu.toFixed(1), Math.round(r.events / parseCpu)]));
+  console.log(`  ${r.label}: peak RSS ${mb(r.peakRss)}, peak heap ${mb(r.peakHeap)}, main-thread fingerprint fallbacks ${r.fallback}, late events ${r.main.engine.stats().late}, load ${load()}`);
 }
+const last = results.at(-1)!;
+console.log(`detectors: ${DETECTORS.map((d) => d.id).join(', ')}; experimental: ${EXPERIMENTAL_DETECTORS.map((d) => d.id).join(', ')}`);
+for (const c of last.checkpoints) console.log(`  after ${c.events.toLocaleString().padStart(11)} events: ${c.principals} principals, heap after GC ${mb(c.heapAfterGc)}, RSS ${mb(c.rss)}${gc ? '' : ' (run with --expose-gc for heap after GC)'}`);
+// Detector state: the JSON snapshot each detector would save, per principal it tracks.
+for (const t of [last.main, last.experimental]) {
+  const snap = t.engine.snapshot();
+  for (const [id, s] of Object.entries(t.engine.stats().state)) {
+    const bytes = JSON.stringify(snap.detectors[id]).length;
+    console.log(`  state ${id.padEnd(16)} ${String(s.principals).padStart(6)} principals, ${bytes.toLocaleString().padStart(13)} B snapshot, ${Math.round(bytes / Math.max(1, s.principals)).toLocaleString().padStart(7)} B per principal`);
+  }
+}
+const rate = last.events / (last.main.cpu / 1000);
+console.log(`default detectors, ${last.label}, events/s on one core: ${Math.round(rate).toLocaleString()} (issue 4 floor: 150,000) ${rate >= 150_000 ? 'PASS' : 'BELOW FLOOR'}`);
+if (last.events < 10_000_000) console.log(`note: ${last.events.toLocaleString()} events, below the issue's 10 million (a smaller run: --events or --scale)`);
+if (flag('--clean')) await rm(dir, { recursive: true, force: true });
+else console.log(`logs and fingerprint cache kept in ${dir} (--clean removes them)`);

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedChem } from '../test-support/index.js';
-import { fingerprintAll } from './fingerprint-pool.js';
+import { createFingerprintPool, fingerprintAll } from './fingerprint-pool.js';
 
 const SMILES = ['CCO', 'c1ccccc1', 'CC(=O)Oc1ccccc1C(=O)O', 'C1CC', 'not a molecule', 'CN1CCC[C@H]1c1cccnc1', 'O=C(O)c1ccccc1O', 'CCN(CC)CC'];
 
@@ -19,5 +19,19 @@ describe('fingerprint pool', () => {
     const one = await fingerprintAll(SMILES, { workers: 1 });
     assert.deepEqual(one, expected);
     assert.deepEqual(await fingerprintAll([]), []);
+  });
+
+  it('keeps its workers across calls: concurrent calls get their own molecules in order; closed, it refuses', async () => {
+    const chem = await sharedChem();
+    const pool = createFingerprintPool({ workers: 2, batchSize: 2 });
+    try {
+      const [a, b] = await Promise.all([pool.fingerprint(SMILES.slice(0, 5)), pool.fingerprint(SMILES.slice(3))]);
+      assert.deepEqual(a, SMILES.slice(0, 5).map((s) => chem.fingerprint(s)));
+      assert.deepEqual(b, SMILES.slice(3).map((s) => chem.fingerprint(s)));
+      assert.deepEqual(await pool.fingerprint([]), []);
+    } finally {
+      await pool.close();
+    }
+    await assert.rejects(pool.fingerprint(['CCO']), /closed/);
   });
 });

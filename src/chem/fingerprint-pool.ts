@@ -23,51 +23,97 @@ export function defaultWorkers(): number {
 }
 
 /**
+ * A pool of workers kept alive across calls, for a stream that meets new
+ * molecules chunk by chunk (the benchmark, live detection): RDKit loads once
+ * per worker, not once per chunk.
+ */
+export interface FingerprintPool {
+  /** Fingerprints every SMILES (null where RDKit cannot parse it), in input order. */
+  fingerprint(smiles: readonly string[], onProgress?: (done: number, total: number) => void): Promise<Array<Uint8Array | null>>;
+  /** Stops the workers; pending calls reject. */
+  close(): Promise<void>;
+}
+
+interface Job {
+  smiles: string[];
+  resolve: (fps: Array<Uint8Array | null>) => void;
+  reject: (e: Error) => void;
+}
+
+export function createFingerprintPool(options: Omit<FingerprintPoolOptions, 'onProgress'> = {}): FingerprintPool {
+  const batch = options.batchSize ?? 256;
+  const queue: Job[] = [];
+  const idle: Worker[] = [];
+  const busy = new Map<Worker, Job>();
+  const workers: Worker[] = [];
+  let failure: Error | undefined;
+  const fail = (e: Error): void => {
+    failure ??= e;
+    for (const j of [...busy.values(), ...queue.splice(0)]) j.reject(failure);
+    busy.clear();
+  };
+  const dispatch = (): void => {
+    while (idle.length && queue.length) {
+      const w = idle.pop()!;
+      const job = queue.shift()!;
+      busy.set(w, job);
+      w.postMessage({ id: 0, smiles: job.smiles });
+    }
+  };
+  for (let i = 0; i < Math.max(1, options.workers ?? defaultWorkers()); i++) {
+    const w = new Worker(new URL('./fingerprint-worker.js', import.meta.url), { workerData: { radius: options.radius, nBits: options.nBits } });
+    workers.push(w);
+    w.on('message', (m: { ready?: boolean; fps?: Array<Uint8Array | null> }) => {
+      if (!m.ready) {
+        const job = busy.get(w);
+        busy.delete(w);
+        job?.resolve(m.fps!);
+      }
+      idle.push(w);
+      dispatch();
+    });
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (busy.has(w)) fail(new Error(`fingerprint worker exited with code ${code}`));
+    });
+  }
+  return {
+    async fingerprint(smiles, onProgress) {
+      if (failure) throw failure;
+      let done = 0;
+      const parts: Array<Promise<Array<Uint8Array | null>>> = [];
+      for (let start = 0; start < smiles.length; start += batch) {
+        const slice = smiles.slice(start, start + batch);
+        parts.push(
+          new Promise<Array<Uint8Array | null>>((resolve, reject) => queue.push({ smiles: slice, resolve, reject })).then((fps) => {
+            done += slice.length;
+            onProgress?.(done, smiles.length);
+            return fps;
+          }),
+        );
+      }
+      dispatch();
+      return (await Promise.all(parts)).flat();
+    },
+    async close() {
+      fail(new Error('fingerprint pool closed'));
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/**
  * Fingerprints every SMILES (null where RDKit cannot parse it), in input
  * order. The result does not depend on the number of workers.
  */
 export async function fingerprintAll(smiles: readonly string[], options: FingerprintPoolOptions = {}): Promise<Array<Uint8Array | null>> {
-  const out = new Array<Uint8Array | null>(smiles.length).fill(null);
-  if (smiles.length === 0) return out;
+  if (smiles.length === 0) return [];
   const batch = options.batchSize ?? 256;
-  const jobs: Array<{ id: number; start: number; end: number }> = [];
-  for (let start = 0; start < smiles.length; start += batch) jobs.push({ id: jobs.length, start, end: Math.min(smiles.length, start + batch) });
-  const n = Math.max(1, Math.min(options.workers ?? defaultWorkers(), jobs.length));
-  let next = 0;
-  let done = 0;
-  const workers: Worker[] = [];
+  const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), Math.ceil(smiles.length / batch)));
+  const pool = createFingerprintPool({ ...options, workers });
   try {
-    await Promise.all(
-      Array.from({ length: n }, () =>
-        new Promise<void>((resolve, reject) => {
-          const w = new Worker(new URL('./fingerprint-worker.js', import.meta.url), { workerData: { radius: options.radius, nBits: options.nBits } });
-          workers.push(w);
-          let current: (typeof jobs)[number] | undefined;
-          const send = (): void => {
-            current = jobs[next++];
-            if (!current) {
-              resolve();
-              return;
-            }
-            w.postMessage({ id: current.id, smiles: smiles.slice(current.start, current.end) });
-          };
-          w.on('message', (m: { ready?: boolean; id?: number; fps?: Array<Uint8Array | null> }) => {
-            if (m.ready) return send();
-            const job = current!;
-            m.fps!.forEach((fp, i) => (out[job.start + i] = fp));
-            done += job.end - job.start;
-            options.onProgress?.(done, smiles.length);
-            send();
-          });
-          w.on('error', reject);
-          w.on('exit', (code) => {
-            if (current) reject(new Error(`fingerprint worker exited with code ${code}`));
-          });
-        }),
-      ),
-    );
+    return await pool.fingerprint(smiles, options.onProgress);
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
-  return out;
 }

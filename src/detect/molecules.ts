@@ -27,12 +27,26 @@ export function popcount32(x: number): number {
   return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+// The context hands out one Uint8Array per molecule (the fingerprint cache), so
+// each is converted once, not each time a detector samples the molecule.
+const converted = new WeakMap<Uint8Array, Fp>();
+
+/** The packed fingerprint as words (little-endian: byte i is bits 8(i mod 4).. of word i/4); read-only, may share the bytes' memory. */
 export function toFp(bytes: Uint8Array): Fp {
-  const words = new Uint32Array(Math.ceil(bytes.length / 4));
-  for (let i = 0; i < bytes.length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
+  const known = converted.get(bytes);
+  if (known) return known;
+  let words: Uint32Array;
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0) words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  else {
+    words = new Uint32Array(Math.ceil(bytes.length / 4));
+    for (let i = 0; i < bytes.length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
+  }
   let bits = 0;
   for (const w of words) bits += popcount32(w);
-  return { words, bits };
+  const fp = { words, bits };
+  converted.set(bytes, fp);
+  return fp;
 }
 
 /**

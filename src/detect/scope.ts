@@ -52,3 +52,32 @@ export function registryModel(e: MwEvent): string | null {
   const m = e.artifactUri ? /^(?:mlflow-artifacts:|models:|runs:)\/+([^/]+)/.exec(e.artifactUri) : null;
   return m ? m[1]! : null;
 }
+
+/** Buckets that hold models: those of the inventory's artifact locations, plus `extra`. */
+export function modelBuckets(ctx: DetectionContext, extra: readonly string[] = []): Set<string> {
+  const buckets = new Set(extra);
+  for (const m of ctx.models.values()) {
+    const b = /^[a-z0-9]+:\/\/([^/]+)/i.exec(m.artifactLocation ?? m.tags['artifact_location'] ?? '')?.[1];
+    if (b) buckets.add(b);
+  }
+  return buckets;
+}
+
+/**
+ * Storage-wide enumeration, as bits: listing every bucket (1, ListBuckets) or
+ * a model bucket from its root (2). Each answers "which model stores exist
+ * and what is in them", the first question of artifact discovery (ATLAS
+ * AML.T0007; ATT&CK T1619 Cloud Storage Object Discovery). Registry and
+ * endpoint listings are not counted: every user of the platform sees its
+ * model catalogue. 0 for anything else.
+ */
+export function storageEnumeration(e: MwEvent, buckets: ReadonlySet<string>): number {
+  if (e.kind !== 'object' || e.operation !== 'list') return 0;
+  if (!e.bucket) return 1;
+  return buckets.has(e.bucket) && !e.key ? 2 : 0;
+}
+
+/** Names of storage enumeration bits, for explanations. */
+export function storageNames(bits: number): string[] {
+  return ['bucket listing', 'model-bucket root listing'].filter((_, i) => bits & (1 << i));
+}

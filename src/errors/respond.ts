@@ -11,4 +11,5 @@ export const RESPOND_ERRORS = {
   MW_ERR_RESPOND_CLOSED: { status: 409, title: 'The incident is closed; reopen it to act on it' },
   MW_ERR_RESPOND_EVIDENCE_BROKEN: { status: 409, title: 'The evidence log fails verification (an entry was edited, deleted or reordered)' },
   MW_ERR_RESPOND_FORWARD: { status: 502, title: 'A forwarding sink cannot be reached; undelivered records stay in the outbox' },
+  MW_ERR_RESPOND_STIX_INVALID: { status: 500, title: 'The STIX bundle of the incident fails validation against the STIX 2.1 schemas; nothing was exported' },
 } as const satisfies Record<string, ErrorDef>;

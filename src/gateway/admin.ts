@@ -11,6 +11,7 @@ import { ERRORS, MwError, type ErrorCode } from '../errors/index.js';
 import { AUDIT_SCHEMA, type AuditSink } from './audit.js';
 import type { GatewayConfig } from './config.js';
 import { parseDuration, tokenMatches, type KeyStore } from './keys.js';
+import type { CounterStore } from './counters.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ContainmentState } from './risk.js';
 
@@ -19,6 +20,7 @@ export interface AdminDeps {
   keys: KeyStore;
   containment: ContainmentState;
   metrics: GatewayMetrics;
+  counters: CounterStore;
   audit: AuditSink;
   now: () => number;
 }
@@ -59,7 +61,14 @@ export function buildAdmin(d: AdminDeps): FastifyInstance {
   };
   const ms = (s: string | undefined): number | undefined => (s === undefined ? undefined : parseDuration(s)!);
 
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(d.metrics.render()));
+  app.get('/metrics', async (_req, reply) => {
+    try {
+      await d.metrics.refreshBudgets((k) => d.counters.get(k));
+    } catch {
+      // The counter store is down: the budget series keep their last values; the rest still renders.
+    }
+    return reply.type('text/plain; version=0.0.4').send(d.metrics.render());
+  });
 
   // The policy in force, for dashboards: rate limits, budgets, roles and batch caps (no token hashes, no upstream addresses).
   app.get('/admin/limits', async () => ({

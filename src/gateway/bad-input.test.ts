@@ -32,7 +32,9 @@ const one = JSON.stringify({ instances: [[0.1, 0.2, 0.3, 0.4]] });
 describe('gateway: bad input and failure modes', () => {
   let upstream: ModelServer;
   let gw: Gateway;
+  let short: Gateway;
   let base = '';
+  let shortBase = '';
   let dir = '';
   let cfg: GatewayConfig;
   const keys: Record<string, string> = {};
@@ -41,6 +43,12 @@ describe('gateway: bad input and failure modes', () => {
     upstream = await startModelServer(models);
     dir = mkdtempSync(join(tmpdir(), 'mw-gw-bad-'));
     cfg = testConfig(upstream.url, join(dir, 'data'), TOKEN, {
+      // The production defaults, not testConfig's 500 ms / 1 s: the model server, the gateway and 1,000
+      // concurrent clients share one event loop here, and on a starved machine (load average 30) some
+      // answers took over 500 ms, timed out (504) and were refunded, and some request bodies were read
+      // after more than 1 s (408). That broke the budget test's exact counts (481 and 495 of 500
+      // answered) without any budget being overrun. The timeout tests use `short` below.
+      limits: { upstream_timeout_ms: 30_000, client_timeout_ms: 10_000, max_body_bytes: 64 * 1024 },
       rate_limits: [
         { scope: 'key', unit: 'requests', per: 'minute', limit: 3, models: ['reg'] },
         { scope: 'principal', unit: 'instances', per: 'hour', limit: 1_000_000 },
@@ -52,6 +60,10 @@ describe('gateway: bad input and failure modes', () => {
     });
     gw = createGateway({ config: cfg, logLevel: 'silent' });
     ({ url: base } = await gw.start());
+    // testConfig's short timeouts (500 ms upstream, 1 s client) for the timeout tests.
+    short = createGateway({ config: testConfig(upstream.url, join(dir, 'short'), TOKEN), logLevel: 'silent' });
+    ({ url: shortBase } = await short.start());
+    keys['short'] = short.keys.create({ principal: 'alice', role: 'owner' }).secret;
     keys['a'] = gw.keys.create({ principal: 'alice', role: 'owner' }).secret;
     keys['b'] = gw.keys.create({ principal: 'bob', role: 'partner' }).secret;
     keys['old'] = gw.keys.create({ principal: 'alice', role: 'owner' }).secret;
@@ -62,6 +74,7 @@ describe('gateway: bad input and failure modes', () => {
 
   after(async () => {
     await gw.close();
+    await short.close();
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -112,7 +125,7 @@ describe('gateway: bad input and failure modes', () => {
     const broken = await call(base, '/v1/models/broken:predict', { body: one, key: keys['a'] });
     assert.deepEqual([broken.status, broken.code], [502, 'MW_ERR_GW_UPSTREAM_UNAVAILABLE']);
     assert.ok(!/Traceback|secret_model|10\.0\.0\.7/.test(broken.text));
-    const slow = await call(base, '/v1/models/slow:predict', { body: one, key: keys['a'] });
+    const slow = await call(shortBase, '/v1/models/slow:predict', { body: one, key: keys['short'] });
     assert.deepEqual([slow.status, slow.code], [504, 'MW_ERR_GW_UPSTREAM_TIMEOUT']);
     const weird = await call(base, '/v1/models/weird:predict', { body: one, key: keys['b'] });
     assert.deepEqual([weird.status, weird.code], [502, 'MW_ERR_GW_UPSTREAM_SHAPE']);
@@ -128,11 +141,11 @@ describe('gateway: bad input and failure modes', () => {
   });
 
   it('slow clients time out (408) instead of holding a connection', async () => {
-    const u = new URL(base);
+    const u = new URL(shortBase);
     const got = await new Promise<string>((resolve, reject) => {
       const s = connect(Number(u.port), u.hostname, () => {
         // Headers promise a body that never comes (slowloris).
-        s.write(`POST /v1/models/clf:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer ${keys['a']}\r\n\r\n{"inst`);
+        s.write(`POST /v1/models/clf:predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nAuthorization: Bearer ${keys['short']}\r\n\r\n{"inst`);
       });
       let data = '';
       s.on('data', (c: Buffer) => (data += c.toString()));
@@ -186,6 +199,36 @@ describe('gateway: bad input and failure modes', () => {
       const r = await call(url, '/v1/models/clf:predict', { body: one, key: k });
       if (mode === 'fail_closed') assert.deepEqual([r.status, r.code], [503, 'MW_ERR_GW_COUNTERS_UNAVAILABLE']);
       else assert.equal(r.status, 200);
+      await g.close();
+    }
+  });
+
+  it('an answer whose reservation could not be made durable does not leave (fail closed), for JSON and streams', async () => {
+    // The journal reserves in memory and writes while the request is forwarded; the write fails here.
+    const failingCommit = (inner: CounterStore): CounterStore => ({
+      reserve: (items) => inner.reserve(items),
+      commit: () => Promise.reject(new CountersUnavailableError('disk gone')),
+      refund: (r) => inner.refund(r),
+      get: (k) => inner.get(k),
+      rate: (i, n) => inner.rate(i, n),
+      close: () => inner.close(),
+    });
+    for (const mode of ['fail_closed', 'fail_open'] as const) {
+      const c = testConfig(upstream.url, join(dir, `commit-${mode}`), TOKEN, { budgets: [{ lifetime: 10 }], counters: { on_unavailable: mode } });
+      const g = createGateway({ config: c, logLevel: 'silent', counters: failingCommit(new JournalCounterStore({ dir: join(dir, `commit-${mode}`, 'c') })) });
+      const { url } = await g.start();
+      const k = g.keys.create({ principal: 'x', role: 'owner' }).secret;
+      const r = await call(url, '/v1/models/clf:predict', { body: one, key: k });
+      const stream = await call(url, '/v1/chat/completions', { body: JSON.stringify({ model: 'tiny-lm', messages: [{ role: 'user', content: 'hi' }], stream: true }), key: k });
+      if (mode === 'fail_closed') {
+        assert.deepEqual([r.status, r.code], [503, 'MW_ERR_GW_COUNTERS_UNAVAILABLE']);
+        assert.ok(!r.text.includes('predictions'));
+        assert.deepEqual([stream.status, stream.code], [503, 'MW_ERR_GW_COUNTERS_UNAVAILABLE']);
+      } else {
+        assert.equal(r.status, 200);
+        assert.equal(stream.status, 200);
+        assert.match(stream.text, /data: \[DONE\]/);
+      }
       await g.close();
     }
   });

@@ -13,7 +13,7 @@
  *
  * Durability of the local store: an append-only journal in the gateway's own
  * data folder, replayed over a snapshot at start and compacted into a new
- * snapshot. A reservation resolves only after its journal line has been
+ * snapshot. A reservation commits only after its journal line has been
  * written to the OS (survives a gateway crash); fdatasync runs in batches at
  * most every `fsyncIntervalMs` (bounds what a power loss can forget). Why not
  * DuckDB: the store file of `mirrorwatch serve`/`ingest` allows one writer
@@ -49,8 +49,15 @@ export interface RateItem {
 export type RateResult = { ok: true } | { ok: false; key: string; retryAfterMs: number };
 
 export interface CounterStore {
+  /**
+   * Checks and adds atomically. Resolves once no other reservation can see the headroom taken; it
+   * may resolve before the reservation is durable (the local store), so the answer must wait for `commit`.
+   */
   reserve(items: readonly ReserveItem[]): Promise<ReserveResult>;
-  /** Confirms a reservation (the local store keeps reservations as they are; Redis may need it). */
+  /**
+   * Resolves once the reservation is durable; rejects with CountersUnavailableError when it could
+   * not be recorded (it is then already taken back). The gateway releases an answer only after this.
+   */
   commit(r: Reservation): Promise<void>;
   refund(r: Reservation): Promise<void>;
   get(key: string): Promise<number>;
@@ -98,6 +105,8 @@ export class JournalCounterStore implements CounterStore {
   private failed: Error | null = null;
   private fsyncTimer: NodeJS.Timeout | null = null;
   private rateOps = 0;
+  /** Per reservation: its journal write, settled with null when written or the error when not. */
+  private readonly durable = new WeakMap<Reservation, Promise<Error | null>>();
   private readonly snapshotFile: string;
   private readonly journalFiles: [string, string];
   private readonly fsyncIntervalMs: number;
@@ -172,7 +181,7 @@ export class JournalCounterStore implements CounterStore {
 
   /**
    * Queues one journal line; the lines of one event-loop turn go out in one write (group commit),
-   * and a reservation resolves when its line is with the OS (a gateway crash loses nothing it
+   * and a reservation commits when its line is with the OS (a gateway crash loses nothing it
    * acknowledged). The write runs in the libuv thread pool: a write can wait behind a file-system
    * journal commit, and a synchronous one would stall every request on the event loop, not only
    * those waiting for a reservation. fdatasync runs every `fsyncIntervalMs`, or per write when 0.
@@ -260,18 +269,31 @@ export class JournalCounterStore implements CounterStore {
       if (e && e.x !== undefined && e.x < t) this.values.delete(it.key);
       this.apply(it.key, it.amount, it.expiresAt);
     }
-    try {
-      await this.append(rec);
-    } catch (e) {
-      for (const it of rec) this.apply(it.key, -it.amount, undefined);
-      throw e;
-    }
-    return { ok: true, reservation: { items: rec } };
+    // The headroom is taken now, in memory; the journal write runs while the gateway forwards the
+    // request, and `commit` (before the answer leaves) waits for it. A crash in between loses a
+    // reservation whose answer was never released, which costs the caller nothing it received.
+    const reservation: Reservation = { items: rec };
+    this.durable.set(
+      reservation,
+      this.append(rec).then(
+        () => null,
+        (e: Error) => {
+          for (const it of rec) this.apply(it.key, -it.amount, undefined);
+          return e;
+        },
+      ),
+    );
+    return { ok: true, reservation };
   }
 
-  async commit(_r: Reservation): Promise<void> {}
+  async commit(r: Reservation): Promise<void> {
+    const e = await this.durable.get(r);
+    if (e) throw e;
+  }
 
   async refund(r: Reservation): Promise<void> {
+    // A reservation whose line was never written has already been taken back.
+    if (await this.durable.get(r)) return;
     const neg = r.items.map((it) => ({ key: it.key, amount: -it.amount, expiresAt: it.expiresAt }));
     for (const it of neg) this.apply(it.key, it.amount, undefined);
     await this.append(neg);

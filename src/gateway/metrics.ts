@@ -57,10 +57,28 @@ export class GatewayMetrics {
   readonly instances = new Family('mirrorwatch_gateway_instances_total', 'Instances forwarded upstream by model', 'counter');
   readonly rejections = new Family('mirrorwatch_gateway_rejections_total', 'Requests refused by the gateway, by reason (error code)', 'counter');
   readonly actions = new Family('mirrorwatch_gateway_risk_actions_total', 'Risk and admin containment actions', 'counter');
-  readonly budgetRemaining = new Family('mirrorwatch_gateway_budget_remaining', 'Instances left in a budget after the last reservation', 'gauge');
+  readonly budgetRemaining = new Family('mirrorwatch_gateway_budget_remaining', 'Instances left in a budget (read when scraped)', 'gauge');
   readonly detectorAlerts = new Family('mirrorwatch_gateway_detector_alerts_total', 'Alerts raised by the inline detectors, by detector and severity', 'counter');
   readonly auditDropped = new Family('mirrorwatch_gateway_audit_dropped_total', 'Audit lines the disk refused', 'counter');
   readonly upstreamLatency = new Histogram('mirrorwatch_gateway_upstream_latency_seconds', 'Upstream response time (headers received)');
+  /** The budget counter behind each `budgetRemaining` series, read when metrics are scraped. */
+  private readonly budgets = new Map<string, { labels: Labels; key: string; limit: number }>();
+
+  /**
+   * Notes which counter a budget series reads. Reading it per request cost a counter-store call
+   * per budget (a Redis round trip each); a scrape reads each series once instead.
+   */
+  trackBudget(labels: Labels, key: string, limit: number): void {
+    const k = Object.values(labels).join('\u0000');
+    const e = this.budgets.get(k);
+    if (e && e.key === key && e.limit === limit) return;
+    this.budgets.set(k, { labels, key, limit });
+  }
+
+  /** Sets `budgetRemaining` from the counter store; call before `render`. */
+  async refreshBudgets(get: (key: string) => Promise<number>): Promise<void> {
+    await Promise.all([...this.budgets.values()].map(async (b) => this.budgetRemaining.set(b.labels, Math.max(0, b.limit - (await get(b.key))))));
+  }
 
   render(): string {
     const out: string[] = [];

@@ -370,15 +370,12 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         }
         if (budgetItems.length > 0) {
           const r = await d.counters.reserve(budgetItems);
+          for (const it of budgetItems) d.metrics.trackBudget({ principal, model: m.name, budget: it.key.includes(':day:') ? 'daily' : 'lifetime' }, it.key, it.limit);
           if (!r.ok) {
             const kind = r.key.includes(':day:') ? 'daily' : 'lifetime';
-            d.metrics.budgetRemaining.set({ principal, model: m.name, budget: kind }, Math.max(0, r.limit - r.used));
             return refuse('MW_ERR_GW_BUDGET_EXHAUSTED', `${kind} query budget exhausted (${r.used} of ${r.limit} instances used)`, { budget: kind, used: r.used, limit: r.limit });
           }
           reservation = r.reservation;
-          for (const it of budgetItems) {
-            d.metrics.budgetRemaining.set({ principal, model: m.name, budget: it.key.includes(':day:') ? 'daily' : 'lifetime' }, it.limit - (await d.counters.get(it.key)));
-          }
         }
       } catch (e) {
         if (!(e instanceof CountersUnavailableError)) throw e;
@@ -393,6 +390,21 @@ export function buildServer(d: ServerDeps): FastifyInstance {
           await d.counters.refund(r);
         } catch {
           // An unrecorded refund leaves the caller charged for a failed request: the safe side.
+        }
+      };
+
+      /** Waits until the reservation is durable (the journal write overlaps the upstream call); false = refuse the answer. */
+      const committed = async (): Promise<boolean> => {
+        if (!reservation) return true;
+        try {
+          await d.counters.commit(reservation);
+          return true;
+        } catch (e) {
+          if (!(e instanceof CountersUnavailableError)) throw e;
+          // Not recorded, and already taken back by the store: an answer does not leave unrecorded.
+          reservation = null;
+          log.error({ requestId: req.id, err: { message: e.message } }, 'counter store unavailable');
+          return config.counters.on_unavailable !== 'fail_closed';
         }
       };
 
@@ -428,6 +440,11 @@ export function buildServer(d: ServerDeps): FastifyInstance {
       };
 
       if (upstreamCt.startsWith('text/event-stream')) {
+        if (!(await committed())) {
+          // dump() reads a little and then closes the upstream stream without an unhandled abort error.
+          await res.body.dump().catch(() => undefined);
+          return refuse('MW_ERR_GW_COUNTERS_UNAVAILABLE', 'counter store unavailable');
+        }
         let bytes = 0;
         let carry = '';
         const p = policy;
@@ -477,7 +494,7 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         return refuse('MW_ERR_GW_UPSTREAM_SHAPE', 'model response shape not recognised');
       }
       const outText = h.body === undefined ? (policy.on_unknown_shape === 'pass' ? upstreamText : '{}') : JSON.stringify(h.body);
-      if (reservation) await d.counters.commit(reservation);
+      if (!(await committed())) return refuse('MW_ERR_GW_COUNTERS_UNAVAILABLE', 'counter store unavailable');
       finish(res.statusCode, h.body, Buffer.byteLength(outText));
       return reply.code(res.statusCode).type('application/json').send(outText);
     },

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isMwError } from '../errors/index.js';
 import { withTempDir } from '../test-support/index.js';
 import { repoRoot } from '../util/repo-root.js';
 import { configJsonSchema, parseConfig } from './config.js';
-import { JournalCounterStore } from './counters.js';
+import { CountersUnavailableError, JournalCounterStore } from './counters.js';
 import { hardenResponse, reverseSigmoid, roundTo } from './harden.js';
 import { KeyStore, tokenSha256 } from './keys.js';
 import { testConfig, trainModels } from './testkit.js';
@@ -135,6 +135,35 @@ describe('gateway counters: journal store', () => {
       const s3 = new JournalCounterStore({ dir });
       assert.equal(await s3.get('life'), 5);
       await s3.close();
+    });
+  });
+});
+
+describe('gateway counters: journal durability before the answer', () => {
+  it('commit resolves once the line is in the journal; a failed write takes the reservation back and refund adds nothing', async () => {
+    await withTempDir(async (dir) => {
+      const s = new JournalCounterStore({ dir, fsyncIntervalMs: 0 });
+      const r = await s.reserve([{ key: 'life', amount: 4, limit: 10 }]);
+      assert.ok(r.ok);
+      assert.equal(await s.get('life'), 4, 'the headroom is taken at once');
+      assert.equal((await s.reserve([{ key: 'life', amount: 7, limit: 10 }])).ok, false, 'before the write, not after');
+      await s.commit(r.reservation);
+      assert.match(readFileSync(JournalCounterStore.journalPath(dir), 'utf8'), /"life",4/);
+      // Make the next journal write fail underneath the store (EBADF: a read-only descriptor).
+      const fds = (s as unknown as { fds: number[] }).fds;
+      const saved = fds.slice();
+      fds.forEach((_, i) => (fds[i] = openSync(JournalCounterStore.journalPath(dir), 'r')));
+      const lost = await s.reserve([{ key: 'life', amount: 3, limit: 10 }]);
+      assert.ok(lost.ok);
+      await assert.rejects(s.commit(lost.reservation), CountersUnavailableError);
+      assert.equal(await s.get('life'), 4, 'an unrecorded reservation is taken back');
+      await s.refund(lost.reservation);
+      assert.equal(await s.get('life'), 4, 'and refunding it adds nothing back');
+      await assert.rejects(s.reserve([{ key: 'life', amount: 1, limit: 10 }]), CountersUnavailableError, 'the store then fails closed');
+      [...saved, ...fds].forEach((fd) => closeSync(fd));
+      const s2 = new JournalCounterStore({ dir });
+      assert.equal(await s2.get('life'), 4);
+      await s2.close();
     });
   });
 });

@@ -248,37 +248,16 @@ async function ingestFile(
     options: options.parserOptions ?? {},
   };
 
-  let batch: EncodedEvent[] = [];
-  // Records behind each event of the batch; an id repeated within the batch is a duplicate at once.
-  let batchRecords = new Map<string, number>();
-  let quarantine: QuarantineEntry[] = [];
+  const w = batchWriter(options, { file, format: parser.format, size }, () => bytesRead, counts);
   const references = new Map<ReferenceKind, Array<{ reference: ReferenceRecord; records: number }>>();
-  let events = 0;
-
-  // DuckDB commits off the main thread: the next batch is parsed while the
-  // previous one commits, and a batch is written only once the one before it
-  // has committed (so the store sees every earlier id).
-  let committing: Promise<void> = Promise.resolve();
-  async function flush(): Promise<void> {
-    quarantine.push(...quarantineNow.splice(0));
-    if (batch.length === 0 && quarantine.length === 0) return;
-    const [b, r, qs] = [batch, batchRecords, quarantine];
-    batch = [];
-    batchRecords = new Map();
-    quarantine = [];
-    const previous = committing;
-    const at = { file, format: parser.format, size, bytesRead };
-    committing = previous.then(async () => {
-      events += await commit(options, at, b, r, qs, counts);
-    });
-    // Awaited by the next flush or by drain(); a failure surfaces there.
-    committing.catch(() => undefined);
-    await previous;
-  }
-  async function drain(): Promise<void> {
-    await flush();
-    await committing;
-  }
+  const flush = (): Promise<void> => {
+    w.quarantine.push(...quarantineNow.splice(0));
+    return w.flush();
+  };
+  const drain = (): Promise<void> => {
+    w.quarantine.push(...quarantineNow.splice(0));
+    return w.drain();
+  };
 
   // A parser may expand one framed record into several logical records (a
   // CloudTrail `{"Records":[...]}` line): the first outcome carries the framed
@@ -301,7 +280,7 @@ async function ingestFile(
     for await (const outcome of parser.parse(toParser(), ctx)) {
       const raw = takeRaw(outcome);
       if (outcome.type === 'quarantine') {
-        for (const r of outcome.records) quarantine.push(q(parser.format, file, r, outcome.reason, outcome.raw));
+        for (const r of outcome.records) w.quarantine.push(q(parser.format, file, r, outcome.reason, outcome.raw));
       } else if (outcome.type === 'reference') {
         const list = references.get(outcome.reference.kind) ?? [];
         list.push({ reference: outcome.reference, records: outcome.records.length });
@@ -309,31 +288,31 @@ async function ingestFile(
       } else {
         const checked = checkEvent(outcome.event);
         if (!checked.ok) {
-          for (const r of outcome.records) quarantine.push(q(parser.format, file, r, checked.reason, raw));
+          for (const r of outcome.records) w.quarantine.push(q(parser.format, file, r, checked.reason, raw));
           continue;
         }
         const id = checked.event.id;
-        if (batchRecords.has(id)) {
+        if (w.records.has(id)) {
           counts.duplicates += outcome.records.length;
           continue;
         }
-        batch.push(encodeEvent(checked.event, outcome.raw ?? raw));
-        batchRecords.set(id, outcome.records.length);
-        if (batch.length >= batchSize) await flush();
+        w.batch.push(encodeEvent(checked.event, outcome.raw ?? raw));
+        w.records.set(id, outcome.records.length);
+        if (w.batch.length >= batchSize) await flush();
       }
-      if (quarantine.length >= batchSize) await flush();
+      if (w.quarantine.length >= batchSize) await flush();
     }
   } catch (e) {
     // The file failed part way (corrupt gzip, read error): keep the accounting
     // whole by storing what was parsed and quarantining what the parser held.
     const reason = `file could not be read to the end: ${(e as Error).message}`;
-    for (const r of pending.values()) quarantine.push(q(parser.format, file, r, reason, r.text));
+    for (const r of pending.values()) w.quarantine.push(q(parser.format, file, r, reason, r.text));
     pending.clear();
     await drain();
     throw e;
   }
   // Anything the parser never mentioned is quarantined, not lost.
-  for (const r of pending.values()) quarantine.push(q(parser.format, file, r, 'parser produced no outcome for this record', r.text));
+  for (const r of pending.values()) w.quarantine.push(q(parser.format, file, r, 'parser produced no outcome for this record', r.text));
   pending.clear();
   await drain();
 
@@ -352,7 +331,7 @@ async function ingestFile(
     if (res.isNew) counts.stored += n;
     else counts.duplicates += n;
   }
-  return events;
+  return w.events;
 }
 
 /**
@@ -380,20 +359,11 @@ async function ingestFileParallel(
     await pool.close();
     throw e;
   }
-  let batch: EncodedEvent[] = [];
-  let batchRecords = new Map<string, number>();
-  let quarantine: QuarantineEntry[] = [];
-  let events = 0;
+  const w = batchWriter(options, { file, format: parser.format, size }, () => bytesRead, counts);
   // Chunks submitted and not yet stored, oldest first; their records are quarantined if the file fails.
   const inFlight: Array<{ records: FramedRecord[]; reply: Promise<WorkItem[][]> }> = [];
 
-  async function flush(): Promise<void> {
-    if (batch.length === 0 && quarantine.length === 0) return;
-    events += await commit(options, { file, format: parser.format, size, bytesRead }, batch, batchRecords, quarantine, counts);
-    batch = [];
-    batchRecords = new Map();
-    quarantine = [];
-  }
+  const { flush, drain } = w;
 
   async function take(): Promise<void> {
     const { records, reply } = inFlight[0]!;
@@ -404,20 +374,20 @@ async function ingestFileParallel(
       for (const it of list) {
         counts.read += it.extra;
         if (it.t === 'q') {
-          for (const ref of it.refs) quarantine.push(q(parser.format, file, ref, it.reason, it.raw ?? r.text));
+          for (const ref of it.refs) w.quarantine.push(q(parser.format, file, ref, it.reason, it.raw ?? r.text));
           continue;
         }
         const row = it.row as EncodedEvent;
         row.raw ??= r.text;
-        if (batchRecords.has(row.id)) {
+        if (w.records.has(row.id)) {
           counts.duplicates += it.records;
           continue;
         }
-        batch.push(row);
-        batchRecords.set(row.id, it.records);
+        w.batch.push(row);
+        w.records.set(row.id, it.records);
       }
     });
-    if (batch.length >= batchSize || quarantine.length >= batchSize) await flush();
+    if (w.batch.length >= batchSize || w.quarantine.length >= batchSize) await flush();
   }
 
   // Enough chunks queued per worker to keep it busy while the main thread writes a batch.
@@ -438,7 +408,7 @@ async function ingestFileParallel(
     for await (const r of frameLines(stream, { hash: false })) {
       counts.read++;
       if (r.frameError) {
-        quarantine.push(q(parser.format, file, r, r.frameError, r.text));
+        w.quarantine.push(q(parser.format, file, r, r.frameError, r.text));
         continue;
       }
       chunk.push(r);
@@ -449,18 +419,68 @@ async function ingestFileParallel(
     }
     if (chunk.length) submit();
     while (inFlight.length) await take();
-    await flush();
+    await drain();
   } catch (e) {
     const reason = `file could not be read to the end: ${(e as Error).message}`;
     for (const c of [...inFlight.map((x) => x.records), chunk])
-      for (const r of c) quarantine.push(q(parser.format, file, { ...r, hash: sha256Hex(r.text) }, reason, r.text));
+      for (const r of c) w.quarantine.push(q(parser.format, file, { ...r, hash: sha256Hex(r.text) }, reason, r.text));
     inFlight.length = 0;
-    await flush();
+    await drain();
     throw e;
   } finally {
     await pool.close();
   }
-  return events;
+  return w.events;
+}
+
+/**
+ * The batch being filled and the one committing. DuckDB commits off the main
+ * thread: the next batch is parsed while the previous one commits, and a
+ * batch is written only once the one before it has committed (so the store
+ * sees every earlier id).
+ */
+function batchWriter(
+  options: IngestOptions,
+  at: { file: string; format: string; size: number },
+  bytesRead: () => number,
+  counts: IngestCounts,
+): {
+  batch: EncodedEvent[];
+  /** Records behind each event of the batch; an id repeated within the batch is a duplicate at once. */
+  records: Map<string, number>;
+  quarantine: QuarantineEntry[];
+  /** Events stored so far. */
+  events: number;
+  flush(): Promise<void>;
+  drain(): Promise<void>;
+} {
+  let committing: Promise<void> = Promise.resolve();
+  const w = {
+    batch: [] as EncodedEvent[],
+    records: new Map<string, number>(),
+    quarantine: [] as QuarantineEntry[],
+    events: 0,
+    async flush(): Promise<void> {
+      if (w.batch.length === 0 && w.quarantine.length === 0) return;
+      const [b, r, qs] = [w.batch, w.records, w.quarantine];
+      w.batch = [];
+      w.records = new Map();
+      w.quarantine = [];
+      const previous = committing;
+      const progress = { ...at, bytesRead: bytesRead() };
+      committing = previous.then(async () => {
+        w.events += await commit(options, progress, b, r, qs, counts);
+      });
+      // Awaited by the next flush or by drain(); a failure surfaces there.
+      committing.catch(() => undefined);
+      await previous;
+    },
+    async drain(): Promise<void> {
+      await w.flush();
+      await committing;
+    },
+  };
+  return w;
 }
 
 /**

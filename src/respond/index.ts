@@ -13,6 +13,7 @@ import { defaultPlaybooksDir, loadPlaybooks, type LoadedPlaybook } from './playb
 import { writeReport } from './report.js';
 import { createRunner, getRun, requireIncident, type Runner } from './run.js';
 import { stixBundle } from './stix.js';
+import { assertValidStix } from './stix-check.js';
 
 export { parsePlaybook, loadPlaybooks, formatProblems, defaultPlaybooksDir, FACTS, CONFIRMABLE_FACTS, playbookSchema } from './playbook.js';
 export type { Playbook, LoadedPlaybook, PlaybookProblem, Fact } from './playbook.js';
@@ -24,6 +25,8 @@ export type { Iocs, TriageResult, Collected } from './collect.js';
 export { createGatewayConnector, createStorageConnector, storagePolicies, shellQuote } from './connectors.js';
 export type { Connector, ActionResult } from './connectors.js';
 export { stixBundle, flatIocs, iocsCsv, uuidv5 } from './stix.js';
+export { validateStixBundle, checkStixBundle, formatStixProblem, assertValidStix } from './stix-check.js';
+export type { StixProblem } from './stix-check.js';
 export { alertRecord, incidentRecord, createOutbox, jsonlSink, syslogSink, toCef, toSyslog, toSlack } from './forward.js';
 export type { ForwardRecord, Outbox, Sink } from './forward.js';
 export { clockStatus, getRun, RUNS } from './run.js';
@@ -76,7 +79,8 @@ export function createResponder(o: ResponderOptions): Responder {
       const incident = await requireIncident(o.store, incidentId);
       const run = await getRun(o.store, incidentId);
       const c = await runner.collect(incidentId);
-      return stixBundle(incident, c.iocs, { decision: run?.decision?.decision ?? null, owner: run?.decision?.owner ?? null });
+      // Nothing leaves that the STIX 2.1 schemas reject: a consumer would drop or misread it.
+      return assertValidStix(stixBundle(incident, c.iocs, { decision: run?.decision?.decision ?? null, owner: run?.decision?.owner ?? null }), `incident ${incidentId}`);
     },
     async report(incidentId, outDir, options = {}) {
       const incident = await requireIncident(o.store, incidentId);

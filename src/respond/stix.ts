@@ -10,6 +10,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { Incident } from '../correlate/index.js';
 import type { Iocs } from './collect.js';
 import { canonicalJson } from './evidence.js';
+import { isIdnHostname } from './stix-check.js';
 
 /** STIX 2.1 section 2.9: namespace for SCO UUIDv5 identifiers. */
 const SCO_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
@@ -28,9 +29,34 @@ export function uuidv5(name: string, namespace: string): string {
 
 export type StixObject = Record<string, unknown> & { type: string; id: string };
 
+/** One object per id: equal observables (the same address or file seen twice) share a deterministic id, and a bundle's ids must be unique. */
+const uniqueById = (xs: readonly StixObject[]): StixObject[] => [...new Map(xs.map((x) => [x.id, x])).values()];
+
 /** A STIX pattern string literal: backslash and quote escaped (STIX 2.1 patterning, section 9.2). */
 const lit = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const baseName = (p: string): string => p.replace(/[?#].*$/, '').replace(/\/+$/, '').split('/').pop() || p;
+/** STIX file `size` is a non-negative integer (the schema's `minimum: 0`); log fields such as -1 for "unknown" are left out. */
+const byteCount = (n: number | null | undefined): number | undefined => (Number.isSafeInteger(n) && (n as number) >= 0 ? (n as number) : undefined);
+const iso = (t: string): string => (Number.isNaN(Date.parse(t)) ? t : new Date(Date.parse(t)).toISOString());
+
+/**
+ * The observable of a source address. An IPv4-mapped IPv6 address (::ffff:a.b.c.d, what a
+ * dual-stack Node socket reports) is the IPv4 client it maps; other IPv6 addresses are written
+ * in the canonical hex form (RFC 5952), which the schema's pattern accepts where a dotted tail is not.
+ */
+export function addressObservable(ip: string): { type: 'ipv4-addr' | 'ipv6-addr'; value: string } | null {
+  if (isIPv4(ip)) return { type: 'ipv4-addr', value: ip };
+  if (!isIPv6(ip)) return null;
+  const [addr, zone] = ip.split('%') as [string, string | undefined];
+  const canon = new URL(`http://[${addr}]`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+  if (mapped) {
+    const hi = parseInt(mapped[1]!, 16);
+    const lo = parseInt(mapped[2]!, 16);
+    return { type: 'ipv4-addr', value: [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.') };
+  }
+  return { type: 'ipv6-addr', value: zone ? `${canon}%${zone}` : canon };
+}
 
 export function stixBundle(incident: Incident, iocs: Iocs, extra: { decision?: string | null; owner?: string | null } = {}): { type: 'bundle'; id: string; objects: StixObject[] } {
   const ts = new Date(Date.parse(incident.updated_at)).toISOString();
@@ -56,24 +82,32 @@ export function stixBundle(incident: Incident, iocs: Iocs, extra: { decision?: s
   objects.push(...accounts);
   accounts.forEach((a) => indicator(`account:${String(a['user_id'])}`, `Account or key ${String(a['user_id'])}`, `[user-account:user_id = ${lit(String(a['user_id']))}]`));
 
-  const ips = iocs.sourceIps.filter((ip) => isIPv4(ip) || isIPv6(ip)).map((ip) => {
-    const type = isIPv4(ip) ? 'ipv4-addr' : 'ipv6-addr';
-    return { type, spec_version: '2.1', id: scoId(type, { value: ip }), value: ip } as StixObject;
-  });
+  const ips = uniqueById(
+    iocs.sourceIps.map(addressObservable).filter((a): a is NonNullable<typeof a> => !!a).map(({ type, value }) => ({ type, spec_version: '2.1', id: scoId(type, { value }), value }) as StixObject),
+  );
   objects.push(...ips);
   ips.forEach((o) => indicator(`ip:${String(o['value'])}`, `Source address ${String(o['value'])}`, `[${o.type}:value = ${lit(String(o['value']))}]`));
 
-  const domains = [...new Set(iocs.uploads.map((u) => u.host).filter((h): h is string => !!h))].sort().map((h) => ({ type: 'domain-name', spec_version: '2.1', id: scoId('domain-name', { value: h }), value: h }) as StixObject);
+  // Only real host names become domain-name observables (the schema's idn-hostname); every raw
+  // destination stays on the uploads' observed-data and in the flat IoCs.
+  const domains = [...new Set(iocs.uploads.map((u) => u.host).filter((h): h is string => !!h && isIdnHostname(h)))].sort().map((h) => ({ type: 'domain-name', spec_version: '2.1', id: scoId('domain-name', { value: h }), value: h }) as StixObject);
   objects.push(...domains);
   domains.forEach((o) => indicator(`domain:${String(o['value'])}`, `Upload destination ${String(o['value'])}`, `[domain-name:value = ${lit(String(o['value']))}]`));
 
-  const uploadFiles = iocs.uploads.map((u) => {
-    const hashes = u.sha256 ? { 'SHA-256': u.sha256.toLowerCase() } : undefined;
+  const uploadFiles = uniqueById(iocs.uploads.map((u) => {
+    // The hash comes from the upload's log line: only a real SHA-256 goes into `hashes` (the
+    // schema's pattern); anything else is kept, as reported, in a custom property.
+    const real = u.sha256 && /^[0-9a-f]{64}$/i.test(u.sha256) ? u.sha256.toLowerCase() : null;
+    const hashes = real ? { 'SHA-256': real } : undefined;
     const idProps = { ...(hashes ? { hashes } : {}), name: u.fileName };
-    return { type: 'file', spec_version: '2.1', id: scoId('file', idProps), name: u.fileName, ...(hashes ? { hashes } : {}), ...(u.size != null ? { size: u.size } : {}) } as StixObject;
-  });
-  const artifactFiles = iocs.artifacts.map((a) => ({ type: 'file', spec_version: '2.1', id: scoId('file', { name: baseName(a.uri) + (a.version ? `@${a.version}` : '') }), name: baseName(a.uri) + (a.version ? `@${a.version}` : ''), ...(a.bytes != null ? { size: a.bytes } : {}), x_mirrorwatch_uri: a.uri }) as StixObject);
-  const files = [...new Map([...uploadFiles, ...artifactFiles].map((f) => [f.id, f])).values()];
+    const size = byteCount(u.size);
+    return { type: 'file', spec_version: '2.1', id: scoId('file', idProps), name: u.fileName, ...(hashes ? { hashes } : {}), ...(size !== undefined ? { size } : {}), ...(u.sha256 && !real ? { x_mirrorwatch_reported_sha256: u.sha256 } : {}) } as StixObject;
+  }));
+  const artifactFiles = uniqueById(iocs.artifacts.map((a) => {
+    const size = byteCount(a.bytes);
+    return { type: 'file', spec_version: '2.1', id: scoId('file', { name: baseName(a.uri) + (a.version ? `@${a.version}` : '') }), name: baseName(a.uri) + (a.version ? `@${a.version}` : ''), ...(size !== undefined ? { size } : {}), x_mirrorwatch_uri: a.uri } as StixObject;
+  }));
+  const files = uniqueById([...uploadFiles, ...artifactFiles]);
   objects.push(...files);
   for (const f of uploadFiles) {
     const h = (f['hashes'] as Record<string, string> | undefined)?.['SHA-256'];
@@ -88,11 +122,11 @@ export function stixBundle(incident: Incident, iocs: Iocs, extra: { decision?: s
   if (artifactFiles.length) {
     const first = iocs.artifacts.reduce((m, a) => (a.first < m ? a.first : m), iocs.artifacts[0]!.first);
     const last = iocs.artifacts.reduce((m, a) => (a.last > m ? a.last : m), iocs.artifacts[0]!.last);
-    observed.push(sdo('observed-data', 'downloads', { first_observed: first, last_observed: last, number_observed: Math.max(1, iocs.artifacts.reduce((s, a) => s + a.count, 0)), object_refs: [...new Set([accounts[0]!.id, ...refs(artifactFiles)])] }));
+    observed.push(sdo('observed-data', 'downloads', { first_observed: iso(first), last_observed: iso(last), number_observed: Math.min(999_999_999, Math.max(1, iocs.artifacts.reduce((s, a) => s + a.count, 0))), object_refs: [...new Set([accounts[0]!.id, ...refs(artifactFiles)])] }));
   }
   if (uploadFiles.length) {
-    const times = iocs.uploads.map((u) => u.at).sort();
-    observed.push(sdo('observed-data', 'uploads', { first_observed: times[0], last_observed: times[times.length - 1], number_observed: Math.min(999_999_999, uploadFiles.length), object_refs: [...new Set([accounts[0]!.id, ...refs(uploadFiles), ...refs(domains)])] }));
+    const times = iocs.uploads.map((u) => iso(u.at)).sort();
+    observed.push(sdo('observed-data', 'uploads', { first_observed: times[0], last_observed: times[times.length - 1], number_observed: Math.min(999_999_999, iocs.uploads.length), object_refs: [...new Set([accounts[0]!.id, ...refs(uploadFiles), ...refs(domains)])], x_mirrorwatch_destinations: [...new Set(iocs.uploads.map((u) => u.destination))] }));
   }
   objects.push(...observed, ...indicators);
 

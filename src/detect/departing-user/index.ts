@@ -14,14 +14,16 @@
  * reads or listings under another model's artifact location) beyond their own
  * pre-resignation habit alerts at once: collecting other teams' models is the
  * step before taking them, and a resigner who keeps working on their own
- * projects never does it.
+ * projects never does it. Storage-wide enumeration they never did before
+ * resigning (listing every bucket, or a model bucket from its root) counts
+ * with those models: it is how one finds what to take.
  */
 import { z } from 'zod';
 import type { MwEvent } from '../../events/index.js';
 import type { Alert, Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE } from '../alert.js';
 import { updateWatchWindow } from '../hr.js';
-import { artifactResolver, modelScope, registryModel } from '../scope.js';
+import { artifactResolver, storageEnumeration, storageNames, modelBuckets, modelScope, registryModel } from '../scope.js';
 import type { WatchWindow } from '../hr.js';
 import { DAY_MS, Ring, closeDueDays, dayStart, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
@@ -40,8 +42,14 @@ export const departingUserOptions = z
     marginDays: z.number().int().nonnegative().default(14),
     /** Notice period assumed when HR gives no last working day, days. */
     noticeDays: z.number().int().positive().default(30),
-    /** Distinct models outside the principal's projects in one watch-window day, beyond their pre-resignation median, that alert at once. */
+    /**
+     * Distinct models outside the principal's projects in one watch-window
+     * day, beyond their pre-resignation median, that alert at once; each kind
+     * of storage-wide enumeration never done before the resignation counts as one.
+     */
     foreignModels: z.number().int().positive().default(2),
+    /** Pre-resignation active days before a storage-wide enumeration can count as new (a newcomer has no habit). */
+    minHabitDays: z.number().int().min(1).default(5),
   })
   .strict();
 export type DepartingUserOptions = z.infer<typeof departingUserOptions>;
@@ -52,6 +60,8 @@ interface Day {
   models: Set<string>;
   /** Models outside the principal's projects touched today. */
   foreign: Set<string>;
+  /** Storage-wide enumerations today (bits of `storageEnumeration`). */
+  inventory: number;
   foreignAlerted: boolean;
   evidence: string[];
 }
@@ -60,15 +70,31 @@ interface PrincipalState {
   history: Ring;
   /** Out-of-remit models touched on each pre-resignation active day. */
   foreignHistory: Ring;
+  /** Storage-wide enumerations on any pre-resignation day, and on how many days there was any activity. */
+  inventorySeen: number;
+  habitDays: number;
   day: Day | undefined;
   watch: WatchWindow | undefined;
 }
 
 interface Snapshot {
-  states: Array<[string, { history: number[]; foreignHistory: number[]; day: (Omit<Day, 'models' | 'foreign'> & { models: string[]; foreign: string[] }) | null; watch: WatchWindow | null }]>;
+  states: Array<
+    [
+      string,
+      {
+        history: number[];
+        foreignHistory: number[];
+        inventorySeen: number;
+        habitDays: number;
+        day: (Omit<Day, 'models' | 'foreign'> & { models: string[]; foreign: string[] }) | null;
+        watch: WatchWindow | null;
+      },
+    ]
+  >;
 }
 
 const TECHNIQUES = ['AML.T0035', 'AML.T0048.004', 'T1078', 'T1213'] as const;
+const popcount = (x: number): number => (x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1) + ((x >> 3) & 1);
 
 function sensitive(e: MwEvent, ctx: DetectionContext): number {
   switch (e.kind) {
@@ -85,6 +111,8 @@ function sensitive(e: MwEvent, ctx: DetectionContext): number {
 
 export const departingUser: Detector<DepartingUserOptions> = {
   id: 'departing-user',
+  // 2: the habit also holds storage-wide enumerations.
+  version: 2,
   title: 'Departing user acting beyond their own pre-resignation habit',
   accepts: ['hr', 'registry', 'object', 'upload', 'inference'],
   options: departingUserOptions,
@@ -98,6 +126,9 @@ export const departingUser: Detector<DepartingUserOptions> = {
     const states = new Map<string, PrincipalState>();
     let nextClose = Infinity;
     const resolve = artifactResolver(ctx);
+    const buckets = modelBuckets(ctx);
+    /** Storage-wide enumerations today that the principal never did before resigning. */
+    const newInventory = (s: PrincipalState, day: Day): number => (s.habitDays >= o.minHabitDays ? day.inventory & ~s.inventorySeen : 0);
     const watching = (s: PrincipalState, startMs: number): boolean => !!s.watch && startMs + DAY_MS > s.watch.startMs && startMs < s.watch.endMs;
 
     /** The model a registry or object event reaches for, when it is one of the inventory's. */
@@ -111,6 +142,7 @@ export const departingUser: Detector<DepartingUserOptions> = {
       const hist = s.foreignHistory.values();
       const base = median(hist);
       const names = [...day.foreign];
+      const inv = storageNames(newInventory(s, day));
       return makeAlert({
         detector: 'departing-user',
         severity: 'high',
@@ -120,12 +152,14 @@ export const departingUser: Detector<DepartingUserOptions> = {
         windowStartMs: day.startMs,
         windowEndMs: day.startMs + DAY_MS,
         techniques: [...TECHNIQUES],
-        observed: day.foreign.size,
+        observed: day.foreign.size + inv.length,
         baseline: base,
         threshold: base + o.foreignModels,
         evidence: day.evidence,
         key: 'foreign',
-        explanation: `${p}, who has resigned, reached for ${names.length} models outside their projects today (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}) against a pre-resignation median of ${fmt(base)} a day.`,
+        explanation:
+          `${p}, who has resigned, reached for ${names.length} models outside their projects today${names.length ? ` (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})` : ''}` +
+          `${inv.length ? ` and did ${inv.join(' and ')}, never done in ${s.habitDays} active days before resigning,` : ''} against a pre-resignation median of ${fmt(base)} models a day.`,
       });
     }
 
@@ -133,6 +167,10 @@ export const departingUser: Detector<DepartingUserOptions> = {
       s.day = undefined;
       const observed = day.actions + day.models.size;
       if (!watching(s, day.startMs)) {
+        s.inventorySeen |= day.inventory;
+        s.habitDays++;
+        // A day of storage listings only (no sensitive action) is habit, not part of the action baseline.
+        if (day.actions === 0 && day.models.size === 0) return [];
         s.history.push(observed);
         s.foreignHistory.push(day.foreign.size);
         return [];
@@ -165,7 +203,7 @@ export const departingUser: Detector<DepartingUserOptions> = {
       onEvent(e, ms) {
         const p = e.principal.canonical;
         let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), foreignHistory: new Ring(o.lookbackDays), day: undefined, watch: undefined }));
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), foreignHistory: new Ring(o.lookbackDays), inventorySeen: 0, habitDays: 0, day: undefined, watch: undefined }));
         if (e.kind === 'hr') {
           s.watch = updateWatchWindow(s.watch, e, ms, o.marginDays, o.noticeDays);
           return [];
@@ -175,12 +213,17 @@ export const departingUser: Detector<DepartingUserOptions> = {
         if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
         const n = sensitive(e, ctx);
         const model = e.kind === 'inference' ? e.model : null;
-        if (n === 0 && !model) return out;
+        const inventory = storageEnumeration(e, buckets);
+        if (n === 0 && !model && !inventory) return out;
         if (!s.day) {
-          s.day = { startMs: start, actions: 0, models: new Set(), foreign: new Set(), foreignAlerted: false, evidence: [] };
+          s.day = { startMs: start, actions: 0, models: new Set(), foreign: new Set(), inventory: 0, foreignAlerted: false, evidence: [] };
           nextClose = Math.min(nextClose, start + DAY_MS);
         }
         s.day.actions += n;
+        const before = newInventory(s, s.day);
+        s.day.inventory |= inventory;
+        const discovered = newInventory(s, s.day) !== before;
+        if (discovered && n === 0 && s.day.evidence.length < MAX_EVIDENCE) s.day.evidence.push(e.id);
         if (model && s.day.models.size < 64 && !s.day.models.has(model)) {
           s.day.models.add(model);
           if (s.day.evidence.length < MAX_EVIDENCE) s.day.evidence.push(e.id);
@@ -190,7 +233,8 @@ export const departingUser: Detector<DepartingUserOptions> = {
           const k = modelScope(ctx, p, reached).kind;
           if (k === 'out' || k === 'team') s.day.foreign.add(reached);
         }
-        if (reached && !s.day.foreignAlerted && watching(s, s.day.startMs) && s.day.foreign.size >= median(s.foreignHistory.values()) + o.foreignModels) {
+        const reaching = s.day.foreign.size + popcount(newInventory(s, s.day));
+        if ((reached || discovered) && !s.day.foreignAlerted && watching(s, s.day.startMs) && reaching >= median(s.foreignHistory.values()) + o.foreignModels) {
           s.day.foreignAlerted = true;
           out.push(foreignAlert(p, s, s.day, ms));
         }
@@ -209,8 +253,18 @@ export const departingUser: Detector<DepartingUserOptions> = {
             {
               history: [...s.history.values()],
               foreignHistory: [...s.foreignHistory.values()],
+              inventorySeen: s.inventorySeen,
+              habitDays: s.habitDays,
               day: s.day
-                ? { startMs: s.day.startMs, actions: s.day.actions, models: [...s.day.models], foreign: [...s.day.foreign], foreignAlerted: s.day.foreignAlerted, evidence: [...s.day.evidence] }
+                ? {
+                    startMs: s.day.startMs,
+                    actions: s.day.actions,
+                    models: [...s.day.models],
+                    foreign: [...s.day.foreign],
+                    inventory: s.day.inventory,
+                    foreignAlerted: s.day.foreignAlerted,
+                    evidence: [...s.day.evidence],
+                  }
                 : null,
               watch: s.watch ? { ...s.watch } : null,
             },
@@ -220,7 +274,14 @@ export const departingUser: Detector<DepartingUserOptions> = {
       restore(state) {
         for (const [p, s] of (state as Snapshot).states) {
           const day = s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models), foreign: new Set(s.day.foreign) } : undefined;
-          states.set(p, { history: Ring.of(o.lookbackDays, s.history), foreignHistory: Ring.of(o.lookbackDays, s.foreignHistory), day, watch: s.watch ? { ...s.watch } : undefined });
+          states.set(p, {
+            history: Ring.of(o.lookbackDays, s.history),
+            foreignHistory: Ring.of(o.lookbackDays, s.foreignHistory),
+            inventorySeen: s.inventorySeen,
+            habitDays: s.habitDays,
+            day,
+            watch: s.watch ? { ...s.watch } : undefined,
+          });
           if (day) nextClose = Math.min(nextClose, day.startMs + DAY_MS);
         }
       },

@@ -11,12 +11,16 @@
  * principal's projects (another team's, or their team's other projects) on
  * top of that is discovery beyond need-to-know, the step before artifact
  * theft (ATLAS AML.T0007), and raises the alert to high, then critical.
+ * A broad day that includes storage-wide enumeration the principal has never
+ * done in an established habit (listing every bucket, or a model bucket from
+ * its root) alerts whatever its count: a first look at every model store
+ * takes a handful of requests.
  */
 import { z } from 'zod';
 import type { MwEvent } from '../../events/index.js';
 import type { Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE, SEVERITIES, severityRank } from '../alert.js';
-import { artifactResolver, modelScope } from '../scope.js';
+import { artifactResolver, storageEnumeration, storageNames, modelBuckets, modelScope } from '../scope.js';
 import { DAY_MS, Ring, dayStart, fmt, median, scaledMad } from '../stats.js';
 import type { Detector, DetectorInstance } from '../types.js';
 
@@ -43,6 +47,12 @@ export const reconOptions = z
     highForeignModels: z.number().int().positive().default(3),
     /** Distinct out-of-remit models that make it critical (an incident opens on it). */
     criticalForeignModels: z.number().int().positive().default(4),
+    /**
+     * Active days of history before a storage-wide enumeration can be new
+     * to the principal (a newcomer has no habit to leave; as the volume
+     * detectors' own-baseline minimum).
+     */
+    minHabitDays: z.number().int().min(1).default(5),
   })
   .strict();
 export type ReconOptions = z.infer<typeof reconOptions>;
@@ -54,6 +64,8 @@ interface Day {
   startMs: number;
   ops: number;
   surfaces: number;
+  /** Storage-wide enumerations today (bits of `storageEnumeration`). */
+  inventory: number;
   targets: Set<string>;
   /** Models outside the principal's projects enumerated today. */
   foreign: Set<string>;
@@ -64,7 +76,7 @@ interface Day {
 
 interface PrincipalState {
   history: Ring;
-  /** Surfaces enumerated on each of the look-back's active days (bit masks). */
+  /** Surfaces (low 3 bits) and storage-wide enumerations (bits 3-4) on each of the look-back's active days. */
   habit: Ring;
   /** Out-of-remit models enumerated on each active day of the look-back. */
   foreignHistory: Ring;
@@ -80,6 +92,8 @@ const popcount = (x: number): number => (x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1
 
 export const recon: Detector<ReconOptions> = {
   id: 'recon',
+  // 2: the habit also holds storage-wide enumerations.
+  version: 2,
   title: 'Enumeration of registry, endpoints and model buckets beyond habit',
   accepts: ['registry', 'object'],
   options: reconOptions,
@@ -91,11 +105,7 @@ export const recon: Detector<ReconOptions> = {
   create(o, ctx): DetectorInstance {
     const states = new Map<string, PrincipalState>();
     const resolve = artifactResolver(ctx);
-    const buckets = new Set(o.modelBuckets);
-    for (const m of ctx.models.values()) {
-      const b = /^[a-z0-9]+:\/\/([^/]+)/i.exec(m.artifactLocation ?? m.tags['artifact_location'] ?? '')?.[1];
-      if (b) buckets.add(b);
-    }
+    const buckets = modelBuckets(ctx, o.modelBuckets);
 
     function classify(e: MwEvent): { surface: Surface; target: string } | null {
       if (e.kind === 'registry') {
@@ -115,7 +125,7 @@ export const recon: Detector<ReconOptions> = {
     function closeDay(s: PrincipalState): void {
       if (!s.day) return;
       s.history.push(s.day.ops + s.day.targets.size);
-      s.habit.push(s.day.surfaces);
+      s.habit.push(s.day.surfaces | (s.day.inventory << 3));
       s.foreignHistory.push(s.day.foreign.size);
       s.day = undefined;
     }
@@ -129,10 +139,11 @@ export const recon: Detector<ReconOptions> = {
         if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), habit: new Ring(o.lookbackDays), foreignHistory: new Ring(o.lookbackDays), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(s);
-        s.day ??= { startMs: start, ops: 0, surfaces: 0, targets: new Set(), foreign: new Set(), evidence: [], alerted: -1 };
+        s.day ??= { startMs: start, ops: 0, surfaces: 0, inventory: 0, targets: new Set(), foreign: new Set(), evidence: [], alerted: -1 };
         const d = s.day;
         d.ops++;
         d.surfaces |= SURFACE_BIT[c.surface];
+        d.inventory |= storageEnumeration(e, buckets);
         if (d.targets.size < 64) d.targets.add(c.target);
         const model = c.target.startsWith('model:') || c.target.startsWith('prefix:') ? c.target.replace(/^\w+:/, '') : '';
         if (model && d.foreign.size < 64 && !d.foreign.has(model)) {
@@ -145,17 +156,18 @@ export const recon: Detector<ReconOptions> = {
         const hist = s.history.values();
         const base = median(hist);
         const threshold = Math.max(o.minDailyOps, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadOps));
-        if (observed <= threshold) return [];
         let habitual = 0;
         for (const m of s.habit.values()) habitual |= m;
-        const novel = d.surfaces & ~habitual;
+        const novel = d.surfaces & ~habitual & 7;
+        const newInventory = s.history.length >= o.minHabitDays ? d.inventory & ~(habitual >> 3) : 0;
         const broad = popcount(d.surfaces) >= o.minSurfaces;
+        if (observed <= threshold && !(broad && newInventory)) return [];
         if (!broad && !novel) return [];
         // Out-of-remit breadth must be beyond the principal's own habit too (a team head surveys models).
         const fh = s.foreignHistory.values();
         const fBase = median(fh);
         const beyond = (n: number): boolean => d.foreign.size >= fBase + n && d.foreign.size > fBase + o.madMultiplier * scaledMad(fh, fBase);
-        let severity: Severity = broad && novel ? 'medium' : 'low';
+        let severity: Severity = broad && (novel || newInventory) ? 'medium' : 'low';
         if (broad && beyond(o.highForeignModels)) severity = 'high';
         if (broad && beyond(o.criticalForeignModels)) severity = 'critical';
         if (severityRank(severity) <= d.alerted) return [];
@@ -182,6 +194,7 @@ export const recon: Detector<ReconOptions> = {
             explanation:
               `${p} enumerated ${names.join(', ')} ${fmt(d.ops)} times over ${d.targets.size} targets today against a daily median of ${fmt(base)} (threshold ${fmt(threshold)})` +
               `${novel ? ', including surfaces they have not enumerated recently' : ''}` +
+              `${newInventory ? `, with ${storageNames(newInventory).join(' and ')} they had not done in ${s.history.length} active days` : ''}` +
               `${d.foreign.size > 0 ? `, and ${d.foreign.size} models outside their projects (${[...d.foreign].slice(0, 5).join(', ')}${d.foreign.size > 5 ? ', ...' : ''}) against a usual ${fmt(fBase)}` : ''}.`,
           }),
         ];

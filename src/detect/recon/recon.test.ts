@@ -72,3 +72,26 @@ describe('recon', () => {
     assert.ok(alerts.every((a) => a.severity !== 'high' && a.severity !== 'critical'), JSON.stringify(alerts.map((a) => a.severity)));
   });
 });
+
+describe('recon: storage-wide enumeration new to the principal', () => {
+  // A habit of registry searches and endpoint listings; then, one day, the same plus a first ListBuckets.
+  const habit = (p: string, days: number): MwEvent[] =>
+    Array.from({ length: days }, (_, d) => [registry(p, T0 + d * DAY + 36_000_000, 'search_models'), registry(p, T0 + d * DAY + 36_060_000, 'list_endpoints')]).flat();
+  const firstLook = (p: string, t: number): MwEvent[] => [registry(p, t, 'search_models'), registry(p, t + 1000, 'list_endpoints'), { ...object(p, t + 2000, 'list', 'models', ''), bucket: null, key: null }];
+
+  it('alerts on a broad day with a listing never done before, far below the count threshold', () => {
+    const t = T0 + 20 * DAY + 30_000_000;
+    const alerts = run([...habit('bob', 20), ...firstLook('bob', t)]);
+    assert.equal(alerts.length, 1);
+    const a = alerts[0]!;
+    assert.equal(a.severity, 'medium');
+    assert.ok(a.observed <= a.threshold, 'a handful of requests');
+    assert.match(a.explanation, /bucket listing they had not done in 20 active days/);
+  });
+
+  it('does not alert a newcomer without a habit, nor the same listing once habitual', () => {
+    assert.equal(run([...habit('bob', 2), ...firstLook('bob', T0 + 2 * DAY + 30_000_000)]).length, 0);
+    const withBuckets = Array.from({ length: 20 }, (_, d) => firstLook('bob', T0 + d * DAY + 36_000_000)).flat();
+    assert.equal(run([...withBuckets, ...firstLook('bob', T0 + 20 * DAY + 36_000_000)]).length, 0);
+  });
+});

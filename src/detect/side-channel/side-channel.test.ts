@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { MwEvent } from '../../events/index.js';
 import { createEngine } from '../engine.js';
 import { DAY, FRAGMENTS, LIBRARY, T0, answered, inference, rng, testContext } from '../testkit.js';
@@ -52,6 +53,18 @@ describe('side-channel', () => {
     assert.equal(heavyAtoms('c1ccccc1'), 6);
     assert.equal(heavyAtoms('ClC(Br)[NH3+]'), 4);
     assert.equal(heavyAtoms('[2H]C([H])O'), 2);
+    assert.equal(heavyAtoms('[Hg]C[He]'), 3);
+  });
+
+  it('counts heavy atoms as the SMILES atom grammar does, on any string (character scan = regular expression)', () => {
+    // The reference: bracket atoms except hydrogen isotopes and ions, Cl and Br, organic-subset atoms.
+    const reference = (smiles: string): number => {
+      let n = 0;
+      for (const m of smiles.matchAll(/\[([^\]]+)\]|Cl|Br|[BCNOSPFI]|[bcnosp]/g)) if (m[1] === undefined || !/^\d*H[^a-z]*$/.test(m[1])) n++;
+      return n;
+    };
+    const chars = fc.constantFrom(...'[]()=#@+-1234567890%CcNnOoSsPpFIBrlHgea.'.split(''));
+    fc.assert(fc.property(fc.array(chars, { maxLength: 40 }).map((a) => a.join('')), (s) => heavyAtoms(s) === reference(s)), { seed: 4, numRuns: 2000 });
   });
 
   for (const seed of [1, 2, 3]) {
