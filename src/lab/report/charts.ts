@@ -66,7 +66,7 @@ const MARKS = [
   { key: 'queries_to_incident', name: 'incident', letter: 'I', symbol: 'diamond' },
 ] as const;
 
-/** One chart per attack on one victim: fidelity vs answered queries, one line per policy, detection points marked. */
+/** One chart per attack on one victim: fidelity vs queries sent, one line per policy, detection points marked. */
 export function fidelityChart(runs: readonly LabAttack[], metric: FidelityMetric = fidelityMetric(runs)): string {
   const head = runs[0];
   if (!head) throw new Error('fidelityChart needs at least one run');
@@ -96,7 +96,7 @@ export function fidelityChart(runs: readonly LabAttack[], metric: FidelityMetric
   const lo = xs.length ? 10 ** Math.floor(Math.log10(Math.min(...xs))) : 100;
   const hi = xs.length ? 10 ** Math.ceil(Math.log10(Math.max(...xs))) : 100000;
   return render({
-    title: { text: `${head.name} on ${head.victim}`, subtext: `${METRIC_LABEL[metric]} vs queries answered · A first alert · I incident · B block (dashed)`, left: 'center' },
+    title: { text: `${head.name} on ${head.victim}`, subtext: `${METRIC_LABEL[metric]} vs queries sent · A first alert · I incident · B block (dashed)`, left: 'center' },
     legend: { bottom: 0, type: 'plain' },
     grid: { left: 64, right: 32, top: 92, bottom: 72 },
     xAxis: { type: 'log', logBase: 10, min: hi > lo ? lo : lo / 10, max: hi, name: 'queries', nameLocation: 'middle', nameGap: 26 },

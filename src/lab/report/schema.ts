@@ -31,7 +31,7 @@ export const victimSchema = z.strictObject({
 export const policySchema = z.strictObject({ name, description: z.string() });
 
 export const fidelitySchema = z.strictObject({
-  /** Queries the attacker had answered when the surrogate was trained. */
+  /** Queries the attacker had sent when the surrogate was trained (on everything answered by then); the detection points count the same way. */
   queries: count,
   r2: z.number().nullable(),
   spearman: z.number().min(-1).max(1).nullable(),
