@@ -168,37 +168,12 @@ export const coverage: Detector<CoverageOptions> = {
         `${principal}'s queries covered about ${fmt(Math.round(series))} distinct series ${what} ` +
         `(${fmt(distinct)} distinct inputs, ${Math.round(clusterShare * 100)}% starting a new cluster, mean pairwise Tanimoto distance ${mpd.toFixed(2)}) ` +
         `against ${source} of ${fmt(Math.round(base))} (threshold ${fmt(Math.round(threshold))}, team ${Math.round(o.teamQuantile * 100)}th percentile ${fmt(Math.round(teamUpper))})${announced ?? ''}.`;
+      const fields = { detector: 'coverage', severity, principal, techniques: [...TECHNIQUES], observed: series, baseline: base, threshold };
       if (atMs !== null) {
-        return [
-          makeAlert({
-            detector: 'coverage',
-            severity,
-            principal,
-            techniques: [...TECHNIQUES],
-            observed: series,
-            baseline: base,
-            threshold,
-            models: [...day.models],
-            atMs,
-            windowStartMs: day.startMs,
-            windowEndMs: atMs,
-            evidence: day.evidence,
-            explanation: explain(`so far today (${new Date(atMs).toISOString().slice(11, 16)} UTC)`),
-          }),
-        ];
+        const now = `so far today (${new Date(atMs).toISOString().slice(11, 16)} UTC)`;
+        return [makeAlert({ ...fields, models: [...day.models], atMs, windowStartMs: day.startMs, windowEndMs: atMs, evidence: day.evidence, explanation: explain(now) })];
       }
-      return [
-        dayAlert({
-          detector: 'coverage',
-          severity,
-          principal,
-          techniques: [...TECHNIQUES],
-          observed: series,
-          baseline: base,
-          threshold,
-          explanation: explain('in one day'),
-        }, day),
-      ];
+      return [dayAlert({ ...fields, explanation: explain('in one day') }, day)];
     }
 
     return dailySampledDetector({
