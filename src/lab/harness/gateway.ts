@@ -38,9 +38,16 @@ export const LAB_ROLE = 'scientist';
  * queries (Orekondy et al. 2019). Focus drift judges a researcher only once
  * their focus holds 300 inputs: the lab's researchers are a week old, while
  * the detector's defaults assume the months of history a deployment has.
+ * Side-channel's daily floor of probe molecules is 25 rather than 12 (below).
  */
 export const LAB_INLINE_DETECTORS: readonly string[] = DETECTORS.filter((d) => d.accepts.includes('inference')).map((d) => d.id);
-export const LAB_DETECTOR_OPTIONS = { 'focus-drift': { minFocusInputs: 300 } };
+export const LAB_DETECTOR_OPTIONS = {
+  'focus-drift': { minFocusInputs: 300 },
+  // Chemists walking a dense neighbourhood of the full public pool send up to 19 novel single-edit analogues on
+  // some days (the full run's researchers: 14-19, twelve days over the default floor of 12); the simulator's
+  // researchers stay below 12. Side-channel probing by the lab's attackers is not what catches them.
+  'side-channel': { minDailyProbeMolecules: 25 },
+};
 /** Largest batch a lab role may send (the scenario's APIs accept batches of this order). */
 export const LAB_BATCH_CAP = 100;
 
