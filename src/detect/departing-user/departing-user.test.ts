@@ -60,4 +60,24 @@ describe('departing-user', () => {
     // One model outside the projects is an ordinary look, not a pattern.
     assert.equal(run([...habit('alice', 0, 40), aliceResigns, reach[0]!]).filter((a) => /outside their projects/.test(a.explanation)).length, 0);
   });
+
+  it('alerts within the day on a resigner\'s first listing of every bucket, alone', () => {
+    const carolResigns = hr('carol', T0 + 20 * DAY + 3_600_000, 'resignation_submitted', '2026-02-22', '2026-03-24');
+    const t = T0 + 22 * DAY + 36_000_000;
+    const listBuckets = { ...object('carol', t, 'list', 'models', ''), bucket: null, key: null };
+    const alerts = run([...habit('carol', 0, 40), carolResigns, listBuckets]);
+    const mapped = alerts.filter((a) => /never done in \d+ active days before resigning/.test(a.explanation));
+    assert.equal(mapped.length, 1);
+    assert.equal(mapped[0]!.severity, 'high');
+    assert.equal(mapped[0]!.at, new Date(t).toISOString());
+    assert.match(mapped[0]!.explanation, /did bucket listing/);
+    assert.ok(mapped[0]!.observed >= mapped[0]!.threshold);
+    // A first listing of a model bucket's root (benign scientists do it now and then) is one reach, not an alert.
+    const root = object('carol', t, 'list', 'models', '');
+    assert.equal(run([...habit('carol', 0, 40), carolResigns, root]).filter((a) => /never done/.test(a.explanation)).length, 0);
+    // Not before the resignation, and not when listing buckets was already her habit.
+    assert.equal(run([...habit('carol', 0, 40), listBuckets]).length, 0);
+    const habitual = Array.from({ length: 10 }, (_, d) => ({ ...object('carol', T0 + d * DAY + 38_000_000, 'list', 'models', ''), bucket: null, key: null }));
+    assert.equal(run([...habit('carol', 0, 40), ...habitual, carolResigns, listBuckets]).filter((a) => /never done/.test(a.explanation)).length, 0);
+  });
 });

@@ -16,7 +16,8 @@
  * step before taking them, and a resigner who keeps working on their own
  * projects never does it. Storage-wide enumeration they never did before
  * resigning (listing every bucket, or a model bucket from its root) counts
- * with those models: it is how one finds what to take.
+ * with those models: it is how one finds what to take. Listing every bucket
+ * for the first time alerts on its own.
  */
 import { z } from 'zod';
 import type { MwEvent } from '../../events/index.js';
@@ -45,7 +46,8 @@ export const departingUserOptions = z
     /**
      * Distinct models outside the principal's projects in one watch-window
      * day, beyond their pre-resignation median, that alert at once; each kind
-     * of storage-wide enumeration never done before the resignation counts as one.
+     * of storage-wide enumeration never done before the resignation counts as
+     * one, and a first ListBuckets alerts on its own.
      */
     foreignModels: z.number().int().positive().default(2),
     /** Pre-resignation active days before a storage-wide enumeration can count as new (a newcomer has no habit). */
@@ -93,6 +95,8 @@ interface Snapshot {
   >;
 }
 
+/** `storageEnumeration` bit of a ListBuckets (every bucket of the account). */
+const LIST_BUCKETS = 1;
 const TECHNIQUES = ['AML.T0035', 'AML.T0048.004', 'T1078', 'T1213'] as const;
 const popcount = (x: number): number => (x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1) + ((x >> 3) & 1);
 
@@ -143,6 +147,8 @@ export const departingUser: Detector<DepartingUserOptions> = {
       const base = median(hist);
       const names = [...day.foreign];
       const inv = storageNames(newInventory(s, day));
+      const reach = names.length ? `reached for ${names.length} models outside their projects today (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})` : '';
+      const mapped = inv.length ? `did ${inv.join(' and ')}, never done in ${s.habitDays} active days before resigning` : '';
       return makeAlert({
         detector: 'departing-user',
         severity: 'high',
@@ -154,12 +160,11 @@ export const departingUser: Detector<DepartingUserOptions> = {
         techniques: [...TECHNIQUES],
         observed: day.foreign.size + inv.length,
         baseline: base,
-        threshold: base + o.foreignModels,
+        // A first ListBuckets alerts on its own (one is enough); models and root listings need the margin.
+        threshold: newInventory(s, day) & LIST_BUCKETS ? 1 : base + o.foreignModels,
         evidence: day.evidence,
         key: 'foreign',
-        explanation:
-          `${p}, who has resigned, reached for ${names.length} models outside their projects today${names.length ? ` (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})` : ''}` +
-          `${inv.length ? ` and did ${inv.join(' and ')}, never done in ${s.habitDays} active days before resigning,` : ''} against a pre-resignation median of ${fmt(base)} models a day.`,
+        explanation: `${p}, who has resigned, ${[reach, mapped].filter(Boolean).join(' and ')}, against a pre-resignation median of ${fmt(base)} models outside their projects a day.`,
       });
     }
 
@@ -234,7 +239,12 @@ export const departingUser: Detector<DepartingUserOptions> = {
           if (k === 'out' || k === 'team') s.day.foreign.add(reached);
         }
         const reaching = s.day.foreign.size + popcount(newInventory(s, s.day));
-        if ((reached || discovered) && !s.day.foreignAlerted && watching(s, s.day.startMs) && reaching >= median(s.foreignHistory.values()) + o.foreignModels) {
+        // Listing every bucket (ListBuckets) for the first time since joining alerts on its
+        // own: finding stores one does not know is how one finds what to take, and a resigner
+        // finishing their own work already knows where it lives. A first listing of a model
+        // bucket's root only counts as one reach: benign scientists do it on a few days a month.
+        const mapped = discovered && (newInventory(s, s.day) & LIST_BUCKETS) !== 0;
+        if ((reached || discovered) && !s.day.foreignAlerted && watching(s, s.day.startMs) && (mapped || reaching >= median(s.foreignHistory.values()) + o.foreignModels)) {
           s.day.foreignAlerted = true;
           out.push(foreignAlert(p, s, s.day, ms));
         }

@@ -14,7 +14,8 @@
  * A broad day that includes storage-wide enumeration the principal has never
  * done in an established habit (listing every bucket, or a model bucket from
  * its root) alerts whatever its count: a first look at every model store
- * takes a handful of requests.
+ * takes a handful of requests. Such a first mapping of the stores with
+ * other teams' models opened the same day is critical at fewer models.
  */
 import { z } from 'zod';
 import type { MwEvent } from '../../events/index.js';
@@ -47,6 +48,18 @@ export const reconOptions = z
     highForeignModels: z.number().int().positive().default(3),
     /** Distinct out-of-remit models that make it critical (an incident opens on it). */
     criticalForeignModels: z.number().int().positive().default(4),
+    /**
+     * Distinct out-of-remit models, beyond habit, that make a broad day
+     * critical when it also holds a storage-wide enumeration new to the
+     * principal. Each of the three is seen alone in benign users' days (a
+     * scientist's first look at the model bucket root, a collaborator opening
+     * one other team's model); mapping the stores for the first time and
+     * opening other teams' models on the same day is discovery of the AI
+     * artifacts in full (ATLAS AML.T0007), the step before taking them. Two,
+     * because benign users of the simulated platform touch at most one such
+     * model a day (docs/detect.md).
+     */
+    mappedForeignModels: z.number().int().positive().default(2),
     /**
      * Active days of history before a storage-wide enumeration can be new
      * to the principal (a newcomer has no habit to leave; as the volume
@@ -169,7 +182,7 @@ export const recon: Detector<ReconOptions> = {
         const beyond = (n: number): boolean => d.foreign.size >= fBase + n && d.foreign.size > fBase + o.madMultiplier * scaledMad(fh, fBase);
         let severity: Severity = broad && (novel || newInventory) ? 'medium' : 'low';
         if (broad && beyond(o.highForeignModels)) severity = 'high';
-        if (broad && beyond(o.criticalForeignModels)) severity = 'critical';
+        if (broad && (beyond(o.criticalForeignModels) || (newInventory && beyond(o.mappedForeignModels)))) severity = 'critical';
         if (severityRank(severity) <= d.alerted) return [];
         const first = d.alerted < 0;
         d.alerted = severityRank(severity);

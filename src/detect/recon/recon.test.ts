@@ -17,12 +17,13 @@ function browsing(p: string, days: number): MwEvent[] {
   }
   return out;
 }
-function sweep(p: string, t: number): MwEvent[] {
+/** Registry, endpoints and model-bucket prefixes of three models; `root` adds a listing of the model bucket from its root. */
+function sweep(p: string, t: number, root = true): MwEvent[] {
   return [
     registry(p, t, 'list_models'),
     registry(p, t + 1000, 'list_endpoints'),
     ...['toxicity-classifier', 'admet-predictor', 'kinase-selectivity'].map((m, i) => registry(p, t + 2000 + i * 1000, 'get_model', m)),
-    ...['toxicity-classifier/', 'admet-predictor/', 'kinase-selectivity/', ''].map((k, i) => object(p, t + 10_000 + i * 1000, 'list', 'models', k)),
+    ...['toxicity-classifier/', 'admet-predictor/', 'kinase-selectivity/', ...(root ? [''] : [])].map((k, i) => object(p, t + 10_000 + i * 1000, 'list', 'models', k)),
   ];
 }
 
@@ -33,7 +34,7 @@ describe('recon', () => {
 
   it('flags a broad enumeration of registry, endpoints and model bucket beyond habit, once a day', () => {
     const t = T0 + 30 * DAY + 30_000_000;
-    const alerts = run([...browsing('bob', 30), ...sweep('bob', t), ...sweep('bob', t + 3_600_000)]);
+    const alerts = run([...browsing('bob', 30), ...sweep('bob', t, false), ...sweep('bob', t + 3_600_000, false)]);
     assert.equal(alerts.length, 1);
     const a = alerts[0]!;
     assert.equal(a.severity, 'medium');
@@ -51,15 +52,30 @@ describe('recon', () => {
   it('escalates within the day when the enumeration covers models outside the principal\'s projects', () => {
     const t = T0 + 30 * DAY + 30_000_000;
     // alice works on binding-affinity only: toxicity and admet (team) and kinase (another team) are outside her remit.
-    const alerts = run([...browsing('alice', 30), ...sweep('alice', t)]);
+    // Without the root listing, the day holds no storage-wide enumeration new to her.
+    const alerts = run([...browsing('alice', 30), ...sweep('alice', t, false)]);
     assert.ok(alerts.length >= 1);
     const last = alerts[alerts.length - 1]!;
     assert.equal(last.severity, 'high');
     assert.match(last.explanation, /3 models outside their projects/);
     assert.equal(new Set(alerts.map((a) => a.id)).size, alerts.length, 'an escalation has its own id');
     // bob's projects include predictive-safety: the same sweep touches only two models outside them.
+    const bob = run([...browsing('bob', 30), ...sweep('bob', t, false)]);
+    assert.ok(bob.length > 0 && bob.every((a) => a.severity === 'medium' || a.severity === 'low'));
+  });
+
+  it('is critical when a first mapping of the stores comes with other teams\' models the same day', () => {
+    const t = T0 + 30 * DAY + 30_000_000;
+    // bob: two models outside his projects and a model-bucket root listing he never did.
     const bob = run([...browsing('bob', 30), ...sweep('bob', t)]);
-    assert.ok(bob.every((a) => a.severity === 'medium' || a.severity === 'low'));
+    const last = bob[bob.length - 1]!;
+    assert.equal(last.severity, 'critical');
+    assert.match(last.explanation, /model-bucket root listing they had not done in \d+ active days/);
+    assert.match(last.explanation, /2 models outside their projects/);
+    // The new mapping with a single foreign model, as benign users' first looks have, stays medium.
+    const one = [registry('bob', t, 'list_models'), registry('bob', t + 1000, 'list_endpoints'), registry('bob', t + 2000, 'get_model', 'kinase-selectivity'), object('bob', t + 3000, 'list', 'models', '')];
+    const alerts = run([...browsing('bob', 30), ...one]);
+    assert.ok(alerts.length > 0 && alerts.every((a) => a.severity === 'medium'), JSON.stringify(alerts.map((a) => a.severity)));
   });
 
   it('does not escalate a principal whose habit is surveying other teams\' models', () => {
