@@ -15,10 +15,33 @@ import type { DetectorInstance } from './types.js';
 import { fnv1a } from '../sim/rng.js';
 import type { DetectionContext } from './types.js';
 
-/** A fingerprint as 32-bit words with its bit count: Tanimoto then needs one AND-popcount per word. */
+/**
+ * A fingerprint as 32-bit words with its bit count and the positions of its
+ * set bits: Morgan fingerprints are sparse (~40 of 2048 bits), so Tanimoto
+ * tests the sparser one's positions in the other's words (~40 reads) instead
+ * of AND-popcounting all 64 words.
+ */
 export interface Fp {
   words: Uint32Array;
   bits: number;
+  on: Uint16Array;
+}
+
+/** The Fp of these words (bit count and set-bit positions computed once). */
+export function fpOfWords(words: Uint32Array): Fp {
+  let bits = 0;
+  for (const w of words) bits += popcount32(w);
+  const on = new Uint16Array(bits);
+  let k = 0;
+  for (let w = 0; w < words.length; w++) {
+    let v = words[w]!;
+    while (v !== 0) {
+      const low = v & -v;
+      on[k++] = (w << 5) + 31 - Math.clz32(low);
+      v ^= low;
+    }
+  }
+  return { words, bits, on };
 }
 
 export function popcount32(x: number): number {
@@ -42,9 +65,7 @@ export function toFp(bytes: Uint8Array): Fp {
     words = new Uint32Array(Math.ceil(bytes.length / 4));
     for (let i = 0; i < bytes.length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
   }
-  let bits = 0;
-  for (const w of words) bits += popcount32(w);
-  const fp = { words, bits };
+  const fp = fpOfWords(words);
   converted.set(bytes, fp);
   return fp;
 }
@@ -82,18 +103,34 @@ export function decodeFp(s: string): Fp {
       words[bit >> 5]! |= 1 << (bit & 31);
     }
   }
-  let bits = 0;
-  for (const w of words) bits += popcount32(w);
-  return { words, bits };
+  return fpOfWords(words);
+}
+
+/** |a AND b|: the sparser fingerprint's set bits looked up in the other's words (a bit beyond the shorter one counts as unset). */
+function common(a: Fp, b: Fp): number {
+  const x = a.bits <= b.bits ? a : b;
+  const words = x === a ? b.words : a.words;
+  const on = x.on;
+  let both = 0;
+  for (let i = 0; i < on.length; i++) {
+    const bit = on[i]!;
+    both += ((words[bit >>> 5] ?? 0) >>> (bit & 31)) & 1;
+  }
+  return both;
 }
 
 /** Tanimoto distance 1 - |a AND b| / |a OR b| (same value as chem's tanimoto on the packed bytes). */
 export function distance(a: Fp, b: Fp): number {
-  let both = 0;
-  const n = Math.min(a.words.length, b.words.length);
-  for (let i = 0; i < n; i++) both += popcount32(a.words[i]! & b.words[i]!);
+  const both = common(a, b);
   const either = a.bits + b.bits - both;
   return either === 0 ? 0 : 1 - both / either;
+}
+
+/** Tanimoto similarity |a AND b| / |a OR b|, bit for bit chem's `tanimoto` on the packed bytes (1 for two empty fingerprints). */
+export function similarity(a: Fp, b: Fp): number {
+  const both = common(a, b);
+  const either = a.bits + b.bits - both;
+  return either === 0 ? 1 : both / either;
 }
 
 /** 32-bit hash with a murmur3 finaliser over FNV-1a, so that near-identical strings get unrelated hashes (bottom-k needs that). */
@@ -156,6 +193,140 @@ export function inputRef(inst: Instance, ctx: DetectionContext): InputRef | null
   return { key: input.hash, kind: 'opaque', fingerprint: () => null };
 }
 
+// Organic-subset atom symbols (B C N O S P F I and aromatic b c n o s p), by character code.
+const ORGANIC = new Uint8Array(128);
+for (const ch of 'BCNOSPFIbcnosp') ORGANIC[ch.charCodeAt(0)] = 1;
+
+/**
+ * Heavy atoms of a SMILES string: bracket atoms (not [H], [2H], [H+]),
+ * two-letter halogens, organic-subset atoms. A character scan (a regular
+ * expression was a fifth of side-channel's time), run once per distinct
+ * molecule (`Molecule.heavy`).
+ */
+export function heavyAtoms(smiles: string): number {
+  let n = 0;
+  const len = smiles.length;
+  for (let i = 0; i < len; i++) {
+    const c = smiles.charCodeAt(i);
+    if (c === 91 /* [ */) {
+      const end = smiles.indexOf(']', i + 1);
+      // An unclosed bracket is no atom; what follows still is.
+      if (end < 0) continue;
+      if (end > i + 1 && !isHydrogen(smiles, i + 1, end)) n++;
+      i = end;
+    } else if (c < 128 && ORGANIC[c]) {
+      n++;
+      // Cl and Br are one atom.
+      const next = smiles.charCodeAt(i + 1);
+      if ((c === 67 /* C */ && next === 108) /* l */ || (c === 66 /* B */ && next === 114) /* r */) i++;
+    }
+  }
+  return n;
+}
+
+/** Whether a bracket atom's text (from..end) is hydrogen: isotope digits, H, then no lower-case letter (so not Hg, He). */
+function isHydrogen(s: string, from: number, end: number): boolean {
+  let i = from;
+  while (i < end && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  if (i >= end || s.charCodeAt(i) !== 72 /* H */) return false;
+  for (i++; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+  }
+  return true;
+}
+
+/**
+ * One distinct molecule (canonical SMILES) with what the chemistry detectors
+ * read of it, computed once however often and by however many detectors it
+ * is queried: its bottom-k rank, heavy atoms, library membership and, on
+ * first use, its fingerprint. `id` is dense from 0, so a detector can keep
+ * its own per-molecule values in a typed array.
+ */
+export interface Molecule {
+  readonly id: number;
+  readonly key: string;
+  /** hash32(key): the bottom-k rank. */
+  readonly hash: number;
+  readonly heavy: number;
+  /** In one of the context's compound sets. */
+  readonly library: boolean;
+}
+
+/** The context's molecules, interned by canonical SMILES. */
+export interface MoleculeTable {
+  /** The molecule of a canonical SMILES (interned on first sight). */
+  get(canonical: string): Molecule;
+  /** Its fingerprint as words, from `ctx.fingerprint` on first use; null without one (no RDKit, or a molecule RDKit cannot read). */
+  fp(m: Molecule): Fp | null;
+  /** Whether the context fingerprints molecules at all. */
+  readonly fingerprints: boolean;
+  /**
+   * The molecule of each instance of the event (null for an input that is
+   * not a parsed SMILES), aligned with `e.instances`. Every chemistry
+   * detector sees the same event in turn, so the last event's answer is kept
+   * and the lookups happen once per event.
+   */
+  of(e: InferenceEvent): ReadonlyArray<Molecule | null>;
+}
+
+interface MoleculeRecord extends Molecule {
+  /** 0: fingerprint not looked up yet; 1: `fp` holds it. */
+  fpState: 0 | 1;
+  fp: Fp | null;
+}
+
+const tables = new WeakMap<DetectionContext, MoleculeTable>();
+
+/**
+ * The molecule table of a context, one per context (so shared by every
+ * detector of an engine). It grows with the distinct molecules queried, as the
+ * fingerprint cache it fronts does, and never forgets one: detectors keep
+ * molecules in their state by identity.
+ */
+export function moleculeTable(ctx: DetectionContext): MoleculeTable {
+  let t = tables.get(ctx);
+  if (t) return t;
+  const byKey = new Map<string, MoleculeRecord>();
+  const library = new Set<string>();
+  for (const set of ctx.compounds.values()) for (const c of set) library.add(c);
+  const fingerprint = ctx.fingerprint;
+  let lastEvent: InferenceEvent | null = null;
+  let lastMolecules: Array<Molecule | null> = [];
+  const get = (key: string): MoleculeRecord => {
+    let m = byKey.get(key);
+    if (!m) byKey.set(key, (m = { id: byKey.size, key, hash: hash32(key), heavy: heavyAtoms(key), library: library.has(key), fpState: 0, fp: null }));
+    return m;
+  };
+  t = {
+    get,
+    fp(m) {
+      const r = m as MoleculeRecord;
+      if (r.fpState === 0) {
+        const bytes = fingerprint ? fingerprint(r.key) : null;
+        r.fp = bytes ? toFp(bytes) : null;
+        r.fpState = 1;
+      }
+      return r.fp;
+    },
+    fingerprints: fingerprint !== undefined,
+    of(e) {
+      if (e === lastEvent) return lastMolecules;
+      const xs = e.instances;
+      const out = new Array<Molecule | null>(xs.length);
+      for (let i = 0; i < xs.length; i++) {
+        const input = xs[i]!.input;
+        out[i] = input.type === 'smiles' && input.canonical ? get(input.canonical) : null;
+      }
+      lastEvent = e;
+      lastMolecules = out;
+      return out;
+    },
+  };
+  tables.set(ctx, t);
+  return t;
+}
+
 /** A sampled input: the hash ranks it, the fingerprint is all that is read later (the key, attacker-sized text, is not kept). */
 interface Sampled {
   hash: number;
@@ -174,34 +345,43 @@ export type BottomKSnapshot = Array<[number, string | null]>;
 export class BottomK {
   private readonly items: Sampled[] = [];
   private readonly hashes = new Set<number>();
+  /** Bumped whenever the sample changes, so a judgement of it can be reused while it does not. */
+  version = 0;
   constructor(readonly k: number) {}
+
+  /** Whether an input of hash `h` would enter the sample (the comparison first: a full sample rejects nearly everything). */
+  private wants(h: number): boolean {
+    const n = this.items.length;
+    return !(n >= this.k && h >= this.items[n - 1]!.hash) && !this.hashes.has(h);
+  }
+
+  private insert(item: Sampled): void {
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1]!.hash > item.hash) i--;
+    this.items.splice(i, 0, item);
+    this.hashes.add(item.hash);
+    if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    this.version++;
+  }
 
   /** Offers an input; returns true when it entered the sample. */
   offer(ref: InputRef, h = hash32(ref.key)): boolean {
-    const n = this.items.length;
-    if (this.hashes.has(h)) return false;
-    if (n >= this.k && h >= this.items[n - 1]!.hash) return false;
+    if (!this.wants(h)) return false;
     const bytes = ref.fingerprint();
-    const item: Sampled = { hash: h, fp: bytes ? toFp(bytes) : null };
-    let i = n;
-    while (i > 0 && this.items[i - 1]!.hash > h) i--;
-    this.items.splice(i, 0, item);
-    this.hashes.add(h);
-    if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    this.insert({ hash: h, fp: bytes ? toFp(bytes) : null });
+    return true;
+  }
+
+  /** Offers a molecule of the context's table (its hash and fingerprint computed once per molecule). */
+  offerMolecule(m: Molecule, table: MoleculeTable): boolean {
+    if (!this.wants(m.hash)) return false;
+    this.insert({ hash: m.hash, fp: table.fp(m) });
     return true;
   }
 
   /** Merges another sample (e.g. a closed day into the history). */
   merge(other: BottomK): void {
-    for (const it of other.items) {
-      const n = this.items.length;
-      if (this.hashes.has(it.hash) || (n >= this.k && it.hash >= this.items[n - 1]!.hash)) continue;
-      let i = n;
-      while (i > 0 && this.items[i - 1]!.hash > it.hash) i--;
-      this.items.splice(i, 0, it);
-      this.hashes.add(it.hash);
-      if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
-    }
+    for (const it of other.items) if (this.wants(it.hash)) this.insert(it);
   }
 
   get size(): number {
@@ -219,6 +399,13 @@ export class BottomK {
       b.hashes.add(hash);
     }
     return b;
+  }
+
+  /** Sampled inputs with a fingerprint (the length of `fingerprints()`). */
+  fingerprinted(): number {
+    let n = 0;
+    for (const it of this.items) if (it.fp) n++;
+    return n;
   }
 
   fingerprints(): Fp[] {
@@ -347,14 +534,21 @@ export interface SampledDay {
 export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEvent, startMs: number, sampleSize: number, ctx: DetectionContext): boolean {
   let opened = false;
   let used = false;
-  for (const inst of e.instances) {
-    const ref = inputRef(inst, ctx);
-    if (!ref || ref.kind === 'opaque') continue;
+  const table = moleculeTable(ctx);
+  const mols = table.of(e);
+  const instances = e.instances;
+  for (let i = 0; i < instances.length; i++) {
+    // Molecules through the table (one lookup per event for all detectors); other inputs as inputRef says.
+    const m = mols[i];
+    let ref: InputRef | null = null;
+    if (m) {
+      if (!table.fingerprints) continue;
+    } else if (instances[i]!.input.type === 'smiles' || (ref = inputRef(instances[i]!, ctx)) === null || ref.kind === 'opaque') continue;
     if (!holder.day) {
       holder.day = { startMs, sample: new BottomK(sampleSize), evidence: [], models: new Set() };
       opened = true;
     }
-    if (holder.day.sample.offer(ref)) used = true;
+    if (m ? holder.day.sample.offerMolecule(m, table) : holder.day.sample.offer(ref!)) used = true;
   }
   const day = holder.day;
   if (day && day.startMs === startMs) {
