@@ -447,21 +447,83 @@ export function leaderClusters(fps: readonly Fp[], radius: number): number {
   return leaders.length;
 }
 
-/** Share of `xs` whose nearest neighbour in `ref` is farther than `radius` (Tanimoto distance). */
+/** The last reference found near a fingerprint: tried first next time (a hint only; the answer is checked). */
+const lastNear = new WeakMap<Fp, Fp>();
+
+/**
+ * Share of `xs` whose nearest neighbour in `ref` is farther than `radius`
+ * (Tanimoto distance). Only whether some reference is near matters, so the
+ * likeliest witnesses are tried first: the input itself (a day's bottom-k
+ * sample and the focus sample rank molecules by the same hash, so a
+ * re-queried molecule is often in both) and the reference found near it last
+ * time (a principal's focus moves slowly). The rest, among them every
+ * off-focus input (which no witness stops), go through an inverted index of
+ * `ref` (`nearAny`) when there are enough of them to pay for it. The
+ * distances compared are the numbers `distance` gives.
+ */
 export function offFocusShare(xs: readonly Fp[], ref: readonly Fp[], radius: number): number {
   if (xs.length === 0) return 0;
-  let off = 0;
+  const refs = new Set(ref);
+  const rest: Fp[] = [];
   for (const x of xs) {
-    let near = false;
-    for (const r of ref) {
-      if (distance(x, r) <= radius) {
-        near = true;
-        break;
-      }
+    if (refs.has(x) && distance(x, x) <= radius) continue;
+    const hint = lastNear.get(x);
+    if (hint && refs.has(hint) && distance(x, hint) <= radius) continue;
+    rest.push(x);
+  }
+  let off = 0;
+  // Building the index costs about one full scan of `ref`.
+  if (rest.length >= 4) {
+    const near = nearAny(ref, radius);
+    for (const x of rest) {
+      const j = near(x);
+      if (j < 0) off++;
+      else lastNear.set(x, ref[j]!);
     }
-    if (!near) off++;
+  } else {
+    for (const x of rest) {
+      const r = ref.find((y) => distance(x, y) <= radius);
+      if (r) lastNear.set(x, r);
+      else off++;
+    }
   }
   return off / xs.length;
+}
+
+/**
+ * An inverted index of `ref` (set bit -> references holding it): `near(x)`
+ * counts x's common bits with every reference in one pass over x's set bits
+ * and returns the first reference within `radius` (Tanimoto distance, the
+ * number `distance` gives), or -1.
+ */
+function nearAny(ref: readonly Fp[], radius: number): (x: Fp) => number {
+  let width = 0;
+  for (const r of ref) width = Math.max(width, r.words.length << 5);
+  const starts = new Int32Array(width + 1);
+  for (const r of ref) for (let i = 0; i < r.on.length; i++) starts[r.on[i]! + 1]!++;
+  for (let b = 0; b < width; b++) starts[b + 1]! += starts[b]!;
+  const holders = new Int32Array(starts[width]!);
+  const fill = starts.slice(0, width);
+  for (let j = 0; j < ref.length; j++) {
+    const on = ref[j]!.on;
+    for (let i = 0; i < on.length; i++) holders[fill[on[i]!]!++] = j;
+  }
+  const both = new Int32Array(ref.length);
+  return (x) => {
+    both.fill(0);
+    const on = x.on;
+    for (let i = 0; i < on.length; i++) {
+      const bit = on[i]!;
+      if (bit >= width) break;
+      for (let k = starts[bit]!, end = starts[bit + 1]!; k < end; k++) both[holders[k]!]!++;
+    }
+    for (let j = 0; j < ref.length; j++) {
+      const common = both[j]!;
+      const either = x.bits + ref[j]!.bits - common;
+      if ((either === 0 ? 0 : 1 - common / either) <= radius) return j;
+    }
+    return -1;
+  };
 }
 
 /** Options shared by detectors that honour announced campaigns (docs/detect.md). */
