@@ -347,12 +347,13 @@ export class BottomK {
   private readonly hashes = new Set<number>();
   /** Bumped whenever the sample changes, so a judgement of it can be reused while it does not. */
   version = 0;
+  /** Hashes from here up cannot enter: the k-th smallest once the sample is full (above any 32-bit hash before). */
+  cut = 2 ** 32;
   constructor(readonly k: number) {}
 
   /** Whether an input of hash `h` would enter the sample (the comparison first: a full sample rejects nearly everything). */
   private wants(h: number): boolean {
-    const n = this.items.length;
-    return !(n >= this.k && h >= this.items[n - 1]!.hash) && !this.hashes.has(h);
+    return h < this.cut && !this.hashes.has(h);
   }
 
   private insert(item: Sampled): void {
@@ -361,6 +362,7 @@ export class BottomK {
     this.items.splice(i, 0, item);
     this.hashes.add(item.hash);
     if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    if (this.items.length >= this.k) this.cut = this.items[this.items.length - 1]!.hash;
     this.version++;
   }
 
@@ -398,6 +400,7 @@ export class BottomK {
       b.items.push({ hash, fp: fp === null ? null : decodeFp(fp) });
       b.hashes.add(hash);
     }
+    if (b.items.length >= k) b.cut = b.items[b.items.length - 1]!.hash;
     return b;
   }
 
@@ -577,6 +580,9 @@ export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectP
   };
 }
 
+/** No alerts (shared, never mutated: the engine only reads what a detector returns). */
+const NO_ALERTS = Object.freeze([]) as unknown as Alert[];
+
 /** Models remembered per open day (for an alert's `models`). */
 export const MAX_DAY_MODELS = 16;
 
@@ -605,6 +611,8 @@ export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEv
     let ref: InputRef | null = null;
     if (m) {
       if (!table.fingerprints) continue;
+      // A full sample turns nearly every molecule away on its hash alone.
+      if (holder.day && m.hash >= holder.day.sample.cut) continue;
     } else if (instances[i]!.input.type === 'smiles' || (ref = inputRef(instances[i]!, ctx)) === null || ref.kind === 'opaque') continue;
     if (!holder.day) {
       holder.day = { startMs, sample: new BottomK(sampleSize), evidence: [], models: new Set() };
@@ -683,12 +691,11 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
       const p = e.principal.canonical;
       let s = states.get(p);
       if (!s) states.set(p, (s = options.init()));
-      const out: Alert[] = [];
       const start = dayStart(ms);
-      if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
+      const closed = s.day && s.day.startMs !== start ? close(p, s, s.day) : NO_ALERTS;
       if (addToDay(s, e, start, options.sampleSize, options.ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
-      if (options.peek && s.day) out.push(...options.peek(p, s, s.day, ms));
-      return out;
+      const early = options.peek && s.day ? options.peek(p, s, s.day, ms) : NO_ALERTS;
+      return early.length === 0 ? closed : closed.length === 0 ? early : [...closed, ...early];
     },
     onWatermark(ms) {
       if (ms < nextClose) return [];

@@ -94,7 +94,7 @@ interface PrincipalState {
   /** Molecules with low-confidence answers and the day of the answer, insertion-ordered for FIFO eviction. */
   low: Map<Molecule, number>;
   /** Molecules by identity (the context's table interns them): no string hashing per molecule and request. */
-  seen: Set<Molecule>;
+  seen: RecentSet<Molecule>;
   day: Day | undefined;
 }
 
@@ -106,10 +106,60 @@ interface Snapshot {
 /** Heavy atoms of a SMILES string (computed once per molecule: `Molecule.heavy`). */
 export { heavyAtoms } from '../molecules.js';
 
-function remember(set: Set<Molecule>, key: Molecule, cap: number): void {
-  if (set.has(key)) set.delete(key);
-  set.add(key);
-  if (set.size > cap) set.delete(set.values().next().value!);
+/**
+ * A set kept in order of last use with a cap, the least recently used leaving
+ * first: a use is one map write and an append to a queue of uses (stale
+ * entries skipped on eviction, compacted now and then), where moving a key to
+ * the back of a Set is a delete and an insert, on every molecule of every request.
+ */
+export class RecentSet<T> {
+  private readonly last = new Map<T, number>();
+  private queue: T[] = [];
+  private stamps: number[] = [];
+  private head = 0;
+  private stamp = 0;
+  constructor(readonly cap: number) {}
+
+  has(x: T): boolean {
+    return this.last.has(x);
+  }
+
+  get size(): number {
+    return this.last.size;
+  }
+
+  use(x: T): void {
+    const s = ++this.stamp;
+    this.last.set(x, s);
+    this.queue.push(x);
+    this.stamps.push(s);
+    while (this.last.size > this.cap) {
+      const y = this.queue[this.head]!;
+      if (this.last.get(y) === this.stamps[this.head]) this.last.delete(y);
+      this.head++;
+    }
+    if (this.queue.length - this.head > 2 * this.cap + 64) this.compact();
+  }
+
+  /** Least recently used first. */
+  values(): T[] {
+    this.compact();
+    return [...this.queue];
+  }
+
+  private compact(): void {
+    const queue: T[] = [];
+    const stamps: number[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const x = this.queue[i]!;
+      if (this.last.get(x) !== this.stamps[i]) continue;
+      queue.push(x);
+      stamps.push(this.stamps[i]!);
+    }
+    this.queue = queue;
+    this.stamps = stamps;
+    this.head = 0;
+  }
 }
 
 function rememberDay(map: Map<Molecule, number>, key: Molecule, day: number, cap: number): void {
@@ -134,6 +184,11 @@ export const sideChannel: Detector<SideChannelOptions> = {
     const states = new Map<string, PrincipalState>();
     const table = moleculeTable(ctx);
     const fp = table.fingerprints ? (m: Molecule) => table.fp(m) : null;
+    const recent = (mols: Molecule[]): RecentSet<Molecule> => {
+      const r = new RecentSet<Molecule>(o.maxSeenMolecules);
+      for (const m of mols) r.use(m);
+      return r;
+    };
 
     function uncertain(out: { confidence: number | null; intervalWidth: number | null } | null): boolean {
       if (!out) return false;
@@ -205,7 +260,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
         if (e.kind !== 'inference') return [];
         const p = e.principal.canonical;
         let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), low: new Map(), seen: new Set(), day: undefined }));
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), low: new Map(), seen: new RecentSet(o.maxSeenMolecules), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(s);
         s.day ??= { startMs: start, series: 0, seriesMembers: 0, fragments: 0, fragmentRequests: 0, guided: 0, guidedRequests: 0, explained: 0, evidence: [], models: new Set(), raised: -1 };
@@ -228,7 +283,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
           const m = all[i];
           if (m && uncertain(out)) rememberDay(s.low, m, start, o.maxLowConfidenceMolecules);
         }
-        for (const m of mols) remember(s.seen, m, o.maxSeenMolecules);
+        for (const m of mols) s.seen.use(m);
         if (series + fragmentProbe + guided === 0) return [];
         if (series) {
           d.series++;
@@ -287,7 +342,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
             {
               history: [...s.history.values()],
               low: [...s.low].map(([m, day]): [string, number] => [m.key, day]),
-              seen: [...s.seen].map((m) => m.key),
+              seen: s.seen.values().map((m) => m.key),
               day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: [...s.day.models] } : null,
             },
           ]),
@@ -298,7 +353,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
           states.set(p, {
             history: Ring.of(o.lookbackDays, s.history),
             low: new Map(s.low.map(([key, day]) => [table.get(key), day])),
-            seen: new Set(s.seen.map((key) => table.get(key))),
+            seen: recent(s.seen.map((key) => table.get(key))),
             day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined,
           });
         }
