@@ -344,7 +344,6 @@ export type BottomKSnapshot = Array<[number, string | null]>;
  */
 export class BottomK {
   private readonly items: Sampled[] = [];
-  private readonly hashes = new Set<number>();
   /** Bumped whenever the sample changes, so a judgement of it can be reused while it does not. */
   version = 0;
   /** Hashes from here up cannot enter: the k-th smallest once the sample is full (above any 32-bit hash before). */
@@ -353,15 +352,24 @@ export class BottomK {
 
   /** Whether an input of hash `h` would enter the sample (the comparison first: a full sample rejects nearly everything). */
   private wants(h: number): boolean {
-    return h < this.cut && !this.hashes.has(h);
+    if (h >= this.cut) return false;
+    // Already sampled? The items are in hash order: a binary search (hashes above 2^30 are not small integers, so a Set of them hashes heap numbers).
+    const items = this.items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid]!.hash < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === items.length || items[lo]!.hash !== h;
   }
 
   private insert(item: Sampled): void {
     let i = this.items.length;
     while (i > 0 && this.items[i - 1]!.hash > item.hash) i--;
     this.items.splice(i, 0, item);
-    this.hashes.add(item.hash);
-    if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    if (this.items.length > this.k) this.items.pop();
     if (this.items.length >= this.k) this.cut = this.items[this.items.length - 1]!.hash;
     this.version++;
   }
@@ -398,7 +406,6 @@ export class BottomK {
     const b = new BottomK(k);
     for (const [hash, fp] of items) {
       b.items.push({ hash, fp: fp === null ? null : decodeFp(fp) });
-      b.hashes.add(hash);
     }
     if (b.items.length >= k) b.cut = b.items[b.items.length - 1]!.hash;
     return b;
