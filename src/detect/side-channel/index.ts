@@ -184,6 +184,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
     const states = new Map<string, PrincipalState>();
     const table = moleculeTable(ctx);
     const fp = table.fingerprints ? (m: Molecule) => table.fp(m) : null;
+    const scratch: Molecule[] = [];
     const recent = (mols: Molecule[]): RecentSet<Molecule> => {
       const r = new RecentSet<Molecule>(o.maxSeenMolecules);
       for (const m of mols) r.use(m);
@@ -266,7 +267,9 @@ export const sideChannel: Detector<SideChannelOptions> = {
         s.day ??= { startMs: start, series: 0, seriesMembers: 0, fragments: 0, fragmentRequests: 0, guided: 0, guidedRequests: 0, explained: 0, evidence: [], models: new Set(), raised: -1 };
         const d = s.day;
         const all = table.of(e);
-        const mols: Molecule[] = [];
+        // One scratch list for every request (nothing keeps it past the call).
+        const mols = scratch;
+        mols.length = 0;
         let frags = 0;
         for (const m of all) {
           if (!m) continue;
