@@ -511,7 +511,8 @@ export function offFocusShare(xs: readonly Fp[], ref: readonly Fp[], radius: num
   const refs = new Set(ref);
   const rest: Fp[] = [];
   for (const x of xs) {
-    if (refs.has(x) && distance(x, x) <= radius) continue;
+    // A fingerprint is at distance 0 from itself.
+    if (radius >= 0 && refs.has(x)) continue;
     const hint = lastNear.get(x);
     if (hint && refs.has(hint) && distance(x, hint) <= radius) continue;
     rest.push(x);
