@@ -623,8 +623,8 @@ export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectP
   };
 }
 
-/** No alerts (shared, never mutated: the engine only reads what a detector returns). */
-const NO_ALERTS = Object.freeze([]) as unknown as Alert[];
+/** No alerts: one shared frozen array for the common answer of a detector's hot path (the engine only reads what it gets). */
+export const NO_ALERTS = Object.freeze([]) as unknown as Alert[];
 
 /** Models remembered per open day (for an alert's `models`). */
 export const MAX_DAY_MODELS = 16;
@@ -642,10 +642,9 @@ export interface SampledDay {
  * (opened at `startMs` on its first such input); returns true when a day was
  * opened. Evidence: the requests that added to the sample, first ones first.
  */
-export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEvent, startMs: number, sampleSize: number, ctx: DetectionContext): boolean {
+export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEvent, startMs: number, sampleSize: number, ctx: DetectionContext, table = moleculeTable(ctx)): boolean {
   let opened = false;
   let used = false;
-  const table = moleculeTable(ctx);
   const mols = table.of(e);
   const instances = e.instances;
   for (let i = 0; i < instances.length; i++) {
@@ -723,6 +722,7 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
   loadShared: (saved: T) => void;
 }): DetectorInstance & { snapshot(): DailySampledSnapshot<P, T>; restore(state: unknown): void } {
   const states = new Map<string, S>();
+  const table = moleculeTable(options.ctx);
   let nextClose = Infinity;
   const close = (p: string, s: S, day: SampledDay): Alert[] => {
     s.day = undefined;
@@ -736,7 +736,7 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
       if (!s) states.set(p, (s = options.init()));
       const start = dayStart(ms);
       const closed = s.day && s.day.startMs !== start ? close(p, s, s.day) : NO_ALERTS;
-      if (addToDay(s, e, start, options.sampleSize, options.ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
+      if (addToDay(s, e, start, options.sampleSize, options.ctx, table)) nextClose = Math.min(nextClose, start + DAY_MS);
       const early = options.peek && s.day ? options.peek(p, s, s.day, ms) : NO_ALERTS;
       return early.length === 0 ? closed : closed.length === 0 ? early : [...closed, ...early];
     },

@@ -26,7 +26,7 @@ import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
 import { MAX_EVIDENCE, makeAlert } from '../alert.js';
 import type { Fp, SampledDay } from '../molecules.js';
-import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
+import { MAX_DAY_MODELS, NO_ALERTS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
 import { Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
@@ -123,7 +123,7 @@ export const coverage: Detector<CoverageOptions> = {
       if (o.earlyCheckEvery === 0) return [];
       if (s.early.dayMs !== day.startMs) s.early = { dayMs: day.startMs, checkedAt: 0, severity: null };
       const distinct = day.sample.distinct();
-      if (s.early.severity || distinct < s.early.checkedAt + o.earlyCheckEvery) return [];
+      if (s.early.severity || distinct < s.early.checkedAt + o.earlyCheckEvery) return NO_ALERTS;
       s.early.checkedAt = distinct;
       const alerts = judge(principal, s, day, ms).filter((a) => a.severity !== 'low');
       if (alerts.length > 0) s.early.severity = alerts[0]!.severity;

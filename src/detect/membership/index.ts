@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE, severityRank } from '../alert.js';
 import type { Molecule } from '../molecules.js';
-import { moleculeTable } from '../molecules.js';
+import { NO_ALERTS, moleculeTable } from '../molecules.js';
 import { DAY_MS, Ring, dayStart, fmt, median, quantile, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
@@ -174,7 +174,7 @@ export const membership: Detector<MembershipOptions> = {
         let s = states.get(p);
         const mols = table.of(e);
         for (const m of mols) if (m && position(m) >= 0) hits++;
-        if (hits === 0) return [];
+        if (hits === 0) return NO_ALERTS;
         if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), queried: new Uint32Array(words), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(p, s);
@@ -198,13 +198,13 @@ export const membership: Detector<MembershipOptions> = {
           if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(e.id);
           if (d.models.size < 16) d.models.add(e.model);
         }
-        if (fresh === 0) return [];
+        if (fresh === 0) return NO_ALERTS;
         const hist = s.history.values();
         const base = median(hist);
         const floor = hist.length >= o.minBaselineDays ? o.minDailyNewCompounds : o.newPrincipalDailyNewCompounds;
         const threshold = Math.max(floor, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadCompounds));
         const novelty = d.newCompounds / d.libraryInstances;
-        if (d.newCompounds <= threshold || novelty < o.minNoveltyShare) return [];
+        if (d.newCompounds <= threshold || novelty < o.minNoveltyShare) return NO_ALERTS;
         const team = ctx.teamOf(p);
         const teamRing = team ? teams.get(team) : undefined;
         const teamUpper = teamRing && teamRing.length > 0 ? quantile(teamRing.values(), o.teamQuantile) : 0;
@@ -212,7 +212,7 @@ export const membership: Detector<MembershipOptions> = {
         const aboveTeam = d.newCompounds > teamUpper;
         const severity: Severity =
           aboveTeam && d.newCompounds >= o.highRatio * threshold && confShare >= o.minConfidenceShare ? 'high' : aboveTeam ? 'medium' : 'low';
-        if (severityRank(severity) <= d.raised) return [];
+        if (severityRank(severity) <= d.raised) return NO_ALERTS;
         d.raised = severityRank(severity);
         return [
           makeAlert({

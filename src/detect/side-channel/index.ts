@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import type { Molecule } from '../molecules.js';
-import { moleculeTable, similarity } from '../molecules.js';
+import { NO_ALERTS, moleculeTable, similarity } from '../molecules.js';
 import type { Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE, severityRank } from '../alert.js';
 import { DAY_MS, Ring, dayStart, fmt, median, scaledMad } from '../stats.js';
@@ -287,7 +287,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
           if (m && uncertain(out)) rememberDay(s.low, m, start, o.maxLowConfidenceMolecules);
         }
         for (const m of mols) s.seen.use(m);
-        if (series + fragmentProbe + guided === 0) return [];
+        if (series + fragmentProbe + guided === 0) return NO_ALERTS;
         if (series) {
           d.series++;
           d.seriesMembers += series;
@@ -306,10 +306,10 @@ export const sideChannel: Detector<SideChannelOptions> = {
         const hist = s.history.values();
         const base = median(hist);
         const threshold = Math.max(o.minDailyProbeMolecules, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadMolecules));
-        if (observed <= threshold) return [];
+        if (observed <= threshold) return NO_ALERTS;
         const kinds = [d.seriesMembers > 0, d.fragments > 0, d.guided > 0].filter(Boolean).length;
         const severity: Severity = kinds >= 2 || observed >= o.mediumRatio * threshold ? 'medium' : 'low';
-        if (severityRank(severity) <= d.raised) return [];
+        if (severityRank(severity) <= d.raised) return NO_ALERTS;
         d.raised = severityRank(severity);
         const parts = [
           d.series ? `${d.series} perturbation series (${d.seriesMembers} novel single-edit neighbours)` : '',
