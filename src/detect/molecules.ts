@@ -15,10 +15,33 @@ import type { DetectorInstance } from './types.js';
 import { fnv1a } from '../sim/rng.js';
 import type { DetectionContext } from './types.js';
 
-/** A fingerprint as 32-bit words with its bit count: Tanimoto then needs one AND-popcount per word. */
+/**
+ * A fingerprint as 32-bit words with its bit count and the positions of its
+ * set bits: Morgan fingerprints are sparse (~40 of 2048 bits), so Tanimoto
+ * tests the sparser one's positions in the other's words (~40 reads) instead
+ * of AND-popcounting all 64 words.
+ */
 export interface Fp {
   words: Uint32Array;
   bits: number;
+  on: Uint16Array;
+}
+
+/** The Fp of these words (bit count and set-bit positions computed once). */
+export function fpOfWords(words: Uint32Array): Fp {
+  let bits = 0;
+  for (const w of words) bits += popcount32(w);
+  const on = new Uint16Array(bits);
+  let k = 0;
+  for (let w = 0; w < words.length; w++) {
+    let v = words[w]!;
+    while (v !== 0) {
+      const low = v & -v;
+      on[k++] = (w << 5) + 31 - Math.clz32(low);
+      v ^= low;
+    }
+  }
+  return { words, bits, on };
 }
 
 export function popcount32(x: number): number {
@@ -42,9 +65,7 @@ export function toFp(bytes: Uint8Array): Fp {
     words = new Uint32Array(Math.ceil(bytes.length / 4));
     for (let i = 0; i < bytes.length; i++) words[i >> 2]! |= bytes[i]! << ((i & 3) * 8);
   }
-  let bits = 0;
-  for (const w of words) bits += popcount32(w);
-  const fp = { words, bits };
+  const fp = fpOfWords(words);
   converted.set(bytes, fp);
   return fp;
 }
@@ -82,18 +103,34 @@ export function decodeFp(s: string): Fp {
       words[bit >> 5]! |= 1 << (bit & 31);
     }
   }
-  let bits = 0;
-  for (const w of words) bits += popcount32(w);
-  return { words, bits };
+  return fpOfWords(words);
+}
+
+/** |a AND b|: the sparser fingerprint's set bits looked up in the other's words (a bit beyond the shorter one counts as unset). */
+function common(a: Fp, b: Fp): number {
+  const x = a.bits <= b.bits ? a : b;
+  const words = x === a ? b.words : a.words;
+  const on = x.on;
+  let both = 0;
+  for (let i = 0; i < on.length; i++) {
+    const bit = on[i]!;
+    both += ((words[bit >>> 5] ?? 0) >>> (bit & 31)) & 1;
+  }
+  return both;
 }
 
 /** Tanimoto distance 1 - |a AND b| / |a OR b| (same value as chem's tanimoto on the packed bytes). */
 export function distance(a: Fp, b: Fp): number {
-  let both = 0;
-  const n = Math.min(a.words.length, b.words.length);
-  for (let i = 0; i < n; i++) both += popcount32(a.words[i]! & b.words[i]!);
+  const both = common(a, b);
   const either = a.bits + b.bits - both;
   return either === 0 ? 0 : 1 - both / either;
+}
+
+/** Tanimoto similarity |a AND b| / |a OR b|, bit for bit chem's `tanimoto` on the packed bytes (1 for two empty fingerprints). */
+export function similarity(a: Fp, b: Fp): number {
+  const both = common(a, b);
+  const either = a.bits + b.bits - both;
+  return either === 0 ? 1 : both / either;
 }
 
 /** 32-bit hash with a murmur3 finaliser over FNV-1a, so that near-identical strings get unrelated hashes (bottom-k needs that). */
@@ -156,6 +193,140 @@ export function inputRef(inst: Instance, ctx: DetectionContext): InputRef | null
   return { key: input.hash, kind: 'opaque', fingerprint: () => null };
 }
 
+// Organic-subset atom symbols (B C N O S P F I and aromatic b c n o s p), by character code.
+const ORGANIC = new Uint8Array(128);
+for (const ch of 'BCNOSPFIbcnosp') ORGANIC[ch.charCodeAt(0)] = 1;
+
+/**
+ * Heavy atoms of a SMILES string: bracket atoms (not [H], [2H], [H+]),
+ * two-letter halogens, organic-subset atoms. A character scan (a regular
+ * expression was a fifth of side-channel's time), run once per distinct
+ * molecule (`Molecule.heavy`).
+ */
+export function heavyAtoms(smiles: string): number {
+  let n = 0;
+  const len = smiles.length;
+  for (let i = 0; i < len; i++) {
+    const c = smiles.charCodeAt(i);
+    if (c === 91 /* [ */) {
+      const end = smiles.indexOf(']', i + 1);
+      // An unclosed bracket is no atom; what follows still is.
+      if (end < 0) continue;
+      if (end > i + 1 && !isHydrogen(smiles, i + 1, end)) n++;
+      i = end;
+    } else if (c < 128 && ORGANIC[c]) {
+      n++;
+      // Cl and Br are one atom.
+      const next = smiles.charCodeAt(i + 1);
+      if ((c === 67 /* C */ && next === 108) /* l */ || (c === 66 /* B */ && next === 114) /* r */) i++;
+    }
+  }
+  return n;
+}
+
+/** Whether a bracket atom's text (from..end) is hydrogen: isotope digits, H, then no lower-case letter (so not Hg, He). */
+function isHydrogen(s: string, from: number, end: number): boolean {
+  let i = from;
+  while (i < end && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  if (i >= end || s.charCodeAt(i) !== 72 /* H */) return false;
+  for (i++; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+  }
+  return true;
+}
+
+/**
+ * One distinct molecule (canonical SMILES) with what the chemistry detectors
+ * read of it, computed once however often and by however many detectors it
+ * is queried: its bottom-k rank, heavy atoms, library membership and, on
+ * first use, its fingerprint. `id` is dense from 0, so a detector can keep
+ * its own per-molecule values in a typed array.
+ */
+export interface Molecule {
+  readonly id: number;
+  readonly key: string;
+  /** hash32(key): the bottom-k rank. */
+  readonly hash: number;
+  readonly heavy: number;
+  /** In one of the context's compound sets. */
+  readonly library: boolean;
+}
+
+/** The context's molecules, interned by canonical SMILES. */
+export interface MoleculeTable {
+  /** The molecule of a canonical SMILES (interned on first sight). */
+  get(canonical: string): Molecule;
+  /** Its fingerprint as words, from `ctx.fingerprint` on first use; null without one (no RDKit, or a molecule RDKit cannot read). */
+  fp(m: Molecule): Fp | null;
+  /** Whether the context fingerprints molecules at all. */
+  readonly fingerprints: boolean;
+  /**
+   * The molecule of each instance of the event (null for an input that is
+   * not a parsed SMILES), aligned with `e.instances`. Every chemistry
+   * detector sees the same event in turn, so the last event's answer is kept
+   * and the lookups happen once per event.
+   */
+  of(e: InferenceEvent): ReadonlyArray<Molecule | null>;
+}
+
+interface MoleculeRecord extends Molecule {
+  /** 0: fingerprint not looked up yet; 1: `fp` holds it. */
+  fpState: 0 | 1;
+  fp: Fp | null;
+}
+
+const tables = new WeakMap<DetectionContext, MoleculeTable>();
+
+/**
+ * The molecule table of a context, one per context (so shared by every
+ * detector of an engine). It grows with the distinct molecules queried, as the
+ * fingerprint cache it fronts does, and never forgets one: detectors keep
+ * molecules in their state by identity.
+ */
+export function moleculeTable(ctx: DetectionContext): MoleculeTable {
+  let t = tables.get(ctx);
+  if (t) return t;
+  const byKey = new Map<string, MoleculeRecord>();
+  const library = new Set<string>();
+  for (const set of ctx.compounds.values()) for (const c of set) library.add(c);
+  const fingerprint = ctx.fingerprint;
+  let lastEvent: InferenceEvent | null = null;
+  let lastMolecules: Array<Molecule | null> = [];
+  const get = (key: string): MoleculeRecord => {
+    let m = byKey.get(key);
+    if (!m) byKey.set(key, (m = { id: byKey.size, key, hash: hash32(key), heavy: heavyAtoms(key), library: library.has(key), fpState: 0, fp: null }));
+    return m;
+  };
+  t = {
+    get,
+    fp(m) {
+      const r = m as MoleculeRecord;
+      if (r.fpState === 0) {
+        const bytes = fingerprint ? fingerprint(r.key) : null;
+        r.fp = bytes ? toFp(bytes) : null;
+        r.fpState = 1;
+      }
+      return r.fp;
+    },
+    fingerprints: fingerprint !== undefined,
+    of(e) {
+      if (e === lastEvent) return lastMolecules;
+      const xs = e.instances;
+      const out = new Array<Molecule | null>(xs.length);
+      for (let i = 0; i < xs.length; i++) {
+        const input = xs[i]!.input;
+        out[i] = input.type === 'smiles' && input.canonical ? get(input.canonical) : null;
+      }
+      lastEvent = e;
+      lastMolecules = out;
+      return out;
+    },
+  };
+  tables.set(ctx, t);
+  return t;
+}
+
 /** A sampled input: the hash ranks it, the fingerprint is all that is read later (the key, attacker-sized text, is not kept). */
 interface Sampled {
   hash: number;
@@ -173,35 +344,54 @@ export type BottomKSnapshot = Array<[number, string | null]>;
  */
 export class BottomK {
   private readonly items: Sampled[] = [];
-  private readonly hashes = new Set<number>();
+  /** Bumped whenever the sample changes, so a judgement of it can be reused while it does not. */
+  version = 0;
+  /** Hashes from here up cannot enter: the k-th smallest once the sample is full (above any 32-bit hash before). */
+  cut = 2 ** 32;
   constructor(readonly k: number) {}
+
+  /** Whether an input of hash `h` would enter the sample (the comparison first: a full sample rejects nearly everything). */
+  private wants(h: number): boolean {
+    if (h >= this.cut) return false;
+    // Already sampled? The items are in hash order: a binary search (hashes above 2^30 are not small integers, so a Set of them hashes heap numbers).
+    const items = this.items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid]!.hash < h) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === items.length || items[lo]!.hash !== h;
+  }
+
+  private insert(item: Sampled): void {
+    let i = this.items.length;
+    while (i > 0 && this.items[i - 1]!.hash > item.hash) i--;
+    this.items.splice(i, 0, item);
+    if (this.items.length > this.k) this.items.pop();
+    if (this.items.length >= this.k) this.cut = this.items[this.items.length - 1]!.hash;
+    this.version++;
+  }
 
   /** Offers an input; returns true when it entered the sample. */
   offer(ref: InputRef, h = hash32(ref.key)): boolean {
-    const n = this.items.length;
-    if (this.hashes.has(h)) return false;
-    if (n >= this.k && h >= this.items[n - 1]!.hash) return false;
+    if (!this.wants(h)) return false;
     const bytes = ref.fingerprint();
-    const item: Sampled = { hash: h, fp: bytes ? toFp(bytes) : null };
-    let i = n;
-    while (i > 0 && this.items[i - 1]!.hash > h) i--;
-    this.items.splice(i, 0, item);
-    this.hashes.add(h);
-    if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
+    this.insert({ hash: h, fp: bytes ? toFp(bytes) : null });
+    return true;
+  }
+
+  /** Offers a molecule of the context's table (its hash and fingerprint computed once per molecule). */
+  offerMolecule(m: Molecule, table: MoleculeTable): boolean {
+    if (!this.wants(m.hash)) return false;
+    this.insert({ hash: m.hash, fp: table.fp(m) });
     return true;
   }
 
   /** Merges another sample (e.g. a closed day into the history). */
   merge(other: BottomK): void {
-    for (const it of other.items) {
-      const n = this.items.length;
-      if (this.hashes.has(it.hash) || (n >= this.k && it.hash >= this.items[n - 1]!.hash)) continue;
-      let i = n;
-      while (i > 0 && this.items[i - 1]!.hash > it.hash) i--;
-      this.items.splice(i, 0, it);
-      this.hashes.add(it.hash);
-      if (this.items.length > this.k) this.hashes.delete(this.items.pop()!.hash);
-    }
+    for (const it of other.items) if (this.wants(it.hash)) this.insert(it);
   }
 
   get size(): number {
@@ -216,9 +406,16 @@ export class BottomK {
     const b = new BottomK(k);
     for (const [hash, fp] of items) {
       b.items.push({ hash, fp: fp === null ? null : decodeFp(fp) });
-      b.hashes.add(hash);
     }
+    if (b.items.length >= k) b.cut = b.items[b.items.length - 1]!.hash;
     return b;
+  }
+
+  /** Sampled inputs with a fingerprint (the length of `fingerprints()`). */
+  fingerprinted(): number {
+    let n = 0;
+    for (const it of this.items) if (it.fp) n++;
+    return n;
   }
 
   fingerprints(): Fp[] {
@@ -255,26 +452,124 @@ export function meanPairwiseDistance(fps: readonly Fp[]): number {
  * the same kind of cut, 0.6-0.7 distance, to group a chemical series).
  */
 export function leaderClusters(fps: readonly Fp[], radius: number): number {
+  // The leaders' set bits as linked lists per bit (head, next, owner): each input counts its common bits with
+  // every leader in one pass over its own bits, where a scan would compare it with each leader in turn (a
+  // diverse day makes most of its sample leaders). The distances compared are the numbers `distance` gives.
+  let width = 0;
+  let total = 0;
+  for (const x of fps) {
+    width = Math.max(width, x.words.length << 5);
+    total += x.on.length;
+  }
+  const head = new Int32Array(width).fill(-1);
+  const next = new Int32Array(total);
+  const owner = new Int32Array(total);
+  const both = new Int32Array(fps.length);
   const leaders: Fp[] = [];
-  for (const x of fps) if (!leaders.some((l) => distance(l, x) < radius)) leaders.push(x);
-  return leaders.length;
-}
-
-/** Share of `xs` whose nearest neighbour in `ref` is farther than `radius` (Tanimoto distance). */
-export function offFocusShare(xs: readonly Fp[], ref: readonly Fp[], radius: number): number {
-  if (xs.length === 0) return 0;
-  let off = 0;
-  for (const x of xs) {
+  let entries = 0;
+  for (const x of fps) {
+    both.fill(0, 0, leaders.length);
+    const on = x.on;
+    for (let i = 0; i < on.length; i++) for (let e = head[on[i]!]!; e >= 0; e = next[e]!) both[owner[e]!]!++;
     let near = false;
-    for (const r of ref) {
-      if (distance(x, r) <= radius) {
+    for (let j = 0; j < leaders.length; j++) {
+      const common = both[j]!;
+      const either = leaders[j]!.bits + x.bits - common;
+      if ((either === 0 ? 0 : 1 - common / either) < radius) {
         near = true;
         break;
       }
     }
-    if (!near) off++;
+    if (near) continue;
+    const j = leaders.length;
+    leaders.push(x);
+    for (let i = 0; i < on.length; i++) {
+      owner[entries] = j;
+      next[entries] = head[on[i]!]!;
+      head[on[i]!] = entries++;
+    }
+  }
+  return leaders.length;
+}
+
+/** The last reference found near a fingerprint: tried first next time (a hint only; the answer is checked). */
+const lastNear = new WeakMap<Fp, Fp>();
+
+/**
+ * Share of `xs` whose nearest neighbour in `ref` is farther than `radius`
+ * (Tanimoto distance). Only whether some reference is near matters, so the
+ * likeliest witnesses are tried first: the input itself (a day's bottom-k
+ * sample and the focus sample rank molecules by the same hash, so a
+ * re-queried molecule is often in both) and the reference found near it last
+ * time (a principal's focus moves slowly). The rest, among them every
+ * off-focus input (which no witness stops), go through an inverted index of
+ * `ref` (`nearAny`) when there are enough of them to pay for it. The
+ * distances compared are the numbers `distance` gives.
+ */
+export function offFocusShare(xs: readonly Fp[], ref: readonly Fp[], radius: number): number {
+  if (xs.length === 0) return 0;
+  const refs = new Set(ref);
+  const rest: Fp[] = [];
+  for (const x of xs) {
+    // A fingerprint is at distance 0 from itself.
+    if (radius >= 0 && refs.has(x)) continue;
+    const hint = lastNear.get(x);
+    if (hint && refs.has(hint) && distance(x, hint) <= radius) continue;
+    rest.push(x);
+  }
+  let off = 0;
+  // Building the index costs about one full scan of `ref`.
+  if (rest.length >= 4) {
+    const near = nearAny(ref, radius);
+    for (const x of rest) {
+      const j = near(x);
+      if (j < 0) off++;
+      else lastNear.set(x, ref[j]!);
+    }
+  } else {
+    for (const x of rest) {
+      const r = ref.find((y) => distance(x, y) <= radius);
+      if (r) lastNear.set(x, r);
+      else off++;
+    }
   }
   return off / xs.length;
+}
+
+/**
+ * An inverted index of `ref` (set bit -> references holding it): `near(x)`
+ * counts x's common bits with every reference in one pass over x's set bits
+ * and returns the first reference within `radius` (Tanimoto distance, the
+ * number `distance` gives), or -1.
+ */
+function nearAny(ref: readonly Fp[], radius: number): (x: Fp) => number {
+  let width = 0;
+  for (const r of ref) width = Math.max(width, r.words.length << 5);
+  const starts = new Int32Array(width + 1);
+  for (const r of ref) for (let i = 0; i < r.on.length; i++) starts[r.on[i]! + 1]!++;
+  for (let b = 0; b < width; b++) starts[b + 1]! += starts[b]!;
+  const holders = new Int32Array(starts[width]!);
+  const fill = starts.slice(0, width);
+  for (let j = 0; j < ref.length; j++) {
+    const on = ref[j]!.on;
+    for (let i = 0; i < on.length; i++) holders[fill[on[i]!]!++] = j;
+  }
+  const both = new Int32Array(ref.length);
+  return (x) => {
+    both.fill(0);
+    const on = x.on;
+    for (let i = 0; i < on.length; i++) {
+      const bit = on[i]!;
+      if (bit >= width) break;
+      for (let k = starts[bit]!, end = starts[bit + 1]!; k < end; k++) both[holders[k]!]!++;
+    }
+    for (let j = 0; j < ref.length; j++) {
+      const common = both[j]!;
+      const either = x.bits + ref[j]!.bits - common;
+      if ((either === 0 ? 0 : 1 - common / either) <= radius) return j;
+    }
+    return -1;
+  };
 }
 
 /** Options shared by detectors that honour announced campaigns (docs/detect.md). */
@@ -328,6 +623,9 @@ export function announcedCampaigns(ctx: DetectionContext, o: { announcedProjectP
   };
 }
 
+/** No alerts: one shared frozen array for the common answer of a detector's hot path (the engine only reads what it gets). */
+export const NO_ALERTS = Object.freeze([]) as unknown as Alert[];
+
 /** Models remembered per open day (for an alert's `models`). */
 export const MAX_DAY_MODELS = 16;
 
@@ -344,17 +642,25 @@ export interface SampledDay {
  * (opened at `startMs` on its first such input); returns true when a day was
  * opened. Evidence: the requests that added to the sample, first ones first.
  */
-export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEvent, startMs: number, sampleSize: number, ctx: DetectionContext): boolean {
+export function addToDay(holder: { day: SampledDay | undefined }, e: InferenceEvent, startMs: number, sampleSize: number, ctx: DetectionContext, table = moleculeTable(ctx)): boolean {
   let opened = false;
   let used = false;
-  for (const inst of e.instances) {
-    const ref = inputRef(inst, ctx);
-    if (!ref || ref.kind === 'opaque') continue;
+  const mols = table.of(e);
+  const instances = e.instances;
+  for (let i = 0; i < instances.length; i++) {
+    // Molecules through the table (one lookup per event for all detectors); other inputs as inputRef says.
+    const m = mols[i];
+    let ref: InputRef | null = null;
+    if (m) {
+      if (!table.fingerprints) continue;
+      // A full sample turns nearly every molecule away on its hash alone.
+      if (holder.day && m.hash >= holder.day.sample.cut) continue;
+    } else if (instances[i]!.input.type === 'smiles' || (ref = inputRef(instances[i]!, ctx)) === null || ref.kind === 'opaque') continue;
     if (!holder.day) {
       holder.day = { startMs, sample: new BottomK(sampleSize), evidence: [], models: new Set() };
       opened = true;
     }
-    if (holder.day.sample.offer(ref)) used = true;
+    if (m ? holder.day.sample.offerMolecule(m, table) : holder.day.sample.offer(ref!)) used = true;
   }
   const day = holder.day;
   if (day && day.startMs === startMs) {
@@ -416,6 +722,7 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
   loadShared: (saved: T) => void;
 }): DetectorInstance & { snapshot(): DailySampledSnapshot<P, T>; restore(state: unknown): void } {
   const states = new Map<string, S>();
+  const table = moleculeTable(options.ctx);
   let nextClose = Infinity;
   const close = (p: string, s: S, day: SampledDay): Alert[] => {
     s.day = undefined;
@@ -427,12 +734,11 @@ export function dailySampledDetector<S extends { day: SampledDay | undefined }, 
       const p = e.principal.canonical;
       let s = states.get(p);
       if (!s) states.set(p, (s = options.init()));
-      const out: Alert[] = [];
       const start = dayStart(ms);
-      if (s.day && s.day.startMs !== start) out.push(...close(p, s, s.day));
-      if (addToDay(s, e, start, options.sampleSize, options.ctx)) nextClose = Math.min(nextClose, start + DAY_MS);
-      if (options.peek && s.day) out.push(...options.peek(p, s, s.day, ms));
-      return out;
+      const closed = s.day && s.day.startMs !== start ? close(p, s, s.day) : NO_ALERTS;
+      if (addToDay(s, e, start, options.sampleSize, options.ctx, table)) nextClose = Math.min(nextClose, start + DAY_MS);
+      const early = options.peek && s.day ? options.peek(p, s, s.day, ms) : NO_ALERTS;
+      return early.length === 0 ? closed : closed.length === 0 ? early : [...closed, ...early];
     },
     onWatermark(ms) {
       if (ms < nextClose) return [];

@@ -25,8 +25,8 @@
 import { z } from 'zod';
 import type { Alert, Severity } from '../alert.js';
 import { MAX_EVIDENCE, makeAlert } from '../alert.js';
-import type { SampledDay } from '../molecules.js';
-import { MAX_DAY_MODELS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
+import type { Fp, SampledDay } from '../molecules.js';
+import { MAX_DAY_MODELS, NO_ALERTS, announcedCampaignOptions, announcedCampaigns, dailySampledDetector, dayAlert, leaderClusters, meanPairwiseDistance } from '../molecules.js';
 import { Ring, fmt, ownTeamOrFloor, quantile } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
@@ -85,6 +85,8 @@ interface PrincipalState {
   day: SampledDay | undefined;
   /** The open day's early judgement: distinct inputs at the last check, severity alerted (if any). */
   early: { dayMs: number; checkedAt: number; severity: Severity | null };
+  /** The open day's sample measured at one version (not saved: recomputed from the sample when needed). */
+  measured?: { sample: SampledDay['sample']; version: number; fps: Fp[]; leaders: number; mpd: number };
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -111,6 +113,7 @@ export const coverage: Detector<CoverageOptions> = {
       const alerts = judge(principal, s, day, null);
       const early = s.early.dayMs === day.startMs ? s.early.severity : null;
       s.early = { dayMs: -1, checkedAt: 0, severity: null };
+      s.measured = undefined;
       // An early alert already spoke for this day: the close repeats it only when the day ended worse.
       if (early && alerts.every((a) => SEVERITY_RANK[a.severity] <= SEVERITY_RANK[early])) return [];
       return alerts;
@@ -120,26 +123,47 @@ export const coverage: Detector<CoverageOptions> = {
       if (o.earlyCheckEvery === 0) return [];
       if (s.early.dayMs !== day.startMs) s.early = { dayMs: day.startMs, checkedAt: 0, severity: null };
       const distinct = day.sample.distinct();
-      if (s.early.severity || distinct < s.early.checkedAt + o.earlyCheckEvery) return [];
+      if (s.early.severity || distinct < s.early.checkedAt + o.earlyCheckEvery) return NO_ALERTS;
       s.early.checkedAt = distinct;
       const alerts = judge(principal, s, day, ms).filter((a) => a.severity !== 'low');
       if (alerts.length > 0) s.early.severity = alerts[0]!.severity;
       return alerts;
     }
 
+    /**
+     * The sample's leader clusters and mean pairwise distance (NaN until
+     * asked), kept while the sample is unchanged: early checks of a busy day
+     * often find the sample as the previous check left it.
+     */
+    function measure(s: PrincipalState, sample: SampledDay['sample'], withMpd: boolean): { fps: Fp[]; leaders: number; mpd: number } {
+      let m = s.measured;
+      if (!m || m.sample !== sample || m.version !== sample.version) {
+        const fps = sample.fingerprints();
+        m = s.measured = { sample, version: sample.version, fps, leaders: leaderClusters(fps, o.clusterRadius), mpd: NaN };
+      }
+      if (withMpd && Number.isNaN(m.mpd)) m.mpd = meanPairwiseDistance(m.fps);
+      return m;
+    }
+
     /** The day's judgement; `atMs` null is the closing one (which records the day in the baselines). */
     function judge(principal: string, s: PrincipalState, day: SampledDay, atMs: number | null): Alert[] {
-      const fps = day.sample.fingerprints();
+      const fingerprinted = day.sample.fingerprinted();
       const distinct = day.sample.distinct();
-      if (fps.length < Math.min(o.minDailyInputs, o.sampleSize) || distinct < o.minDailyInputs) return [];
-      const clusterShare = leaderClusters(fps, o.clusterRadius) / fps.length;
-      const series = clusterShare * distinct;
-      const mpd = meanPairwiseDistance(fps);
+      if (fingerprinted < Math.min(o.minDailyInputs, o.sampleSize) || distinct < o.minDailyInputs) return [];
 
       const team = ctx.teamOf(principal);
       const teamRing = team ? teams.get(team) : undefined;
       const { base, spread, source } = ownTeamOrFloor(s.history.values(), team, teamRing?.values(), o.minBaselineDays, o.newPrincipalDailySeries / o.madMultiplier);
       const threshold = Math.max(o.minDailySeries, base + o.madMultiplier * Math.max(spread, o.minSpreadFraction * base));
+      // An early check alerts only above the threshold and at medium or more (series >= mediumMinSeries), and
+      // the series count never exceeds the distinct inputs (the cluster share is at most 1), so most early
+      // checks are settled before any distance is computed; announced campaigns are judged at the close only.
+      if (atMs !== null && (distinct <= threshold || distinct < o.mediumMinSeries || campaigns.isAnnounced(principal))) return [];
+      const measured = measure(s, day.sample, false);
+      const clusterShare = measured.leaders / fingerprinted;
+      const series = clusterShare * distinct;
+      // The mean pairwise distance matters only above the threshold.
+      const mpd = series > threshold ? measure(s, day.sample, true).mpd : NaN;
       const teamUpper = teamRing && teamRing.length >= o.minBaselineDays ? quantile(teamRing.values(), o.teamQuantile) : 0;
       const over = series > threshold && mpd >= o.minMeanDistance;
       let severity: Severity = 'low';

@@ -20,6 +20,8 @@
 import { z } from 'zod';
 import type { Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE, severityRank } from '../alert.js';
+import type { Molecule } from '../molecules.js';
+import { NO_ALERTS, moleculeTable } from '../molecules.js';
 import { DAY_MS, Ring, dayStart, fmt, median, quantile, scaledMad } from '../stats.js';
 import type { Detector, DetectionContext, DetectorInstance } from '../types.js';
 
@@ -136,6 +138,19 @@ export const membership: Detector<MembershipOptions> = {
       for (const c of set) if (!index.has(c) && index.size < o.maxReferenceCompounds) index.set(c, index.size);
     }
     const words = Math.ceil(index.size / 32);
+    // Each molecule's position in `index` by the table's molecule id (-1: not a reference compound), found once per molecule.
+    const table = moleculeTable(ctx);
+    let positions = new Int32Array(1024).fill(-2);
+    const position = (m: Molecule): number => {
+      if (m.id >= positions.length) {
+        const grown = new Int32Array(Math.max(positions.length * 2, m.id + 1)).fill(-2);
+        grown.set(positions);
+        positions = grown;
+      }
+      let i = positions[m.id]!;
+      if (i === -2) positions[m.id] = i = index.get(m.key) ?? -1;
+      return i;
+    };
     const states = new Map<string, PrincipalState>();
     const teams = new Map<string, Ring>();
 
@@ -157,22 +172,20 @@ export const membership: Detector<MembershipOptions> = {
         const p = e.principal.canonical;
         let hits = 0;
         let s = states.get(p);
-        for (const inst of e.instances) {
-          const c = inst.input.type === 'smiles' ? inst.input.canonical : null;
-          if (c === null || !index.has(c)) continue;
-          hits++;
-        }
-        if (hits === 0) return [];
+        const mols = table.of(e);
+        for (const m of mols) if (m && position(m) >= 0) hits++;
+        if (hits === 0) return NO_ALERTS;
         if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), queried: new Uint32Array(words), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(p, s);
         s.day ??= { startMs: start, libraryInstances: 0, newCompounds: 0, withConfidence: 0, evidence: [], models: new Set(), raised: -1 };
         const d = s.day;
         let fresh = 0;
-        for (const inst of e.instances) {
-          const c = inst.input.type === 'smiles' ? inst.input.canonical : null;
-          const i = c === null ? undefined : index.get(c);
-          if (i === undefined) continue;
+        for (let k = 0; k < mols.length; k++) {
+          const m = mols[k];
+          const i = m ? position(m) : -1;
+          if (i < 0) continue;
+          const inst = e.instances[k]!;
           d.libraryInstances++;
           const bit = 1 << (i & 31);
           if (s.queried[i >> 5]! & bit) continue;
@@ -185,13 +198,13 @@ export const membership: Detector<MembershipOptions> = {
           if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(e.id);
           if (d.models.size < 16) d.models.add(e.model);
         }
-        if (fresh === 0) return [];
+        if (fresh === 0) return NO_ALERTS;
         const hist = s.history.values();
         const base = median(hist);
         const floor = hist.length >= o.minBaselineDays ? o.minDailyNewCompounds : o.newPrincipalDailyNewCompounds;
         const threshold = Math.max(floor, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadCompounds));
         const novelty = d.newCompounds / d.libraryInstances;
-        if (d.newCompounds <= threshold || novelty < o.minNoveltyShare) return [];
+        if (d.newCompounds <= threshold || novelty < o.minNoveltyShare) return NO_ALERTS;
         const team = ctx.teamOf(p);
         const teamRing = team ? teams.get(team) : undefined;
         const teamUpper = teamRing && teamRing.length > 0 ? quantile(teamRing.values(), o.teamQuantile) : 0;
@@ -199,7 +212,7 @@ export const membership: Detector<MembershipOptions> = {
         const aboveTeam = d.newCompounds > teamUpper;
         const severity: Severity =
           aboveTeam && d.newCompounds >= o.highRatio * threshold && confShare >= o.minConfidenceShare ? 'high' : aboveTeam ? 'medium' : 'low';
-        if (severityRank(severity) <= d.raised) return [];
+        if (severityRank(severity) <= d.raised) return NO_ALERTS;
         d.raised = severityRank(severity);
         return [
           makeAlert({

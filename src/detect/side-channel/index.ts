@@ -23,8 +23,8 @@
  * detector counts fragments and re-queries only.
  */
 import { z } from 'zod';
-import { tanimoto } from '../../chem/index.js';
-import type { InferenceEvent } from '../../events/index.js';
+import type { Molecule } from '../molecules.js';
+import { NO_ALERTS, moleculeTable, similarity } from '../molecules.js';
 import type { Severity } from '../alert.js';
 import { makeAlert, MAX_EVIDENCE, severityRank } from '../alert.js';
 import { DAY_MS, Ring, dayStart, fmt, median, scaledMad } from '../stats.js';
@@ -92,8 +92,9 @@ interface Day {
 interface PrincipalState {
   history: Ring;
   /** Molecules with low-confidence answers and the day of the answer, insertion-ordered for FIFO eviction. */
-  low: Map<string, number>;
-  seen: Set<string>;
+  low: Map<Molecule, number>;
+  /** Molecules by identity (the context's table interns them): no string hashing per molecule and request. */
+  seen: RecentSet<Molecule>;
   day: Day | undefined;
 }
 
@@ -102,56 +103,66 @@ interface Snapshot {
   states: Array<[string, { history: number[]; low: Array<[string, number]>; seen: string[]; day: (Omit<Day, 'models'> & { models: string[] }) | null }]>;
 }
 
-// Organic-subset atom symbols (B C N O S P F I and aromatic b c n o s p), by character code.
-const ORGANIC = new Uint8Array(128);
-for (const ch of 'BCNOSPFIbcnosp') ORGANIC[ch.charCodeAt(0)] = 1;
+/** Heavy atoms of a SMILES string (computed once per molecule: `Molecule.heavy`). */
+export { heavyAtoms } from '../molecules.js';
 
 /**
- * Heavy atoms of a SMILES string: bracket atoms (not [H], [2H], [H+]),
- * two-letter halogens, organic-subset atoms. A character scan: it runs on every
- * molecule of every request, where a regular expression was a fifth of the
- * detector's time (bench/detect.ts profile).
+ * A set kept in order of last use with a cap, the least recently used leaving
+ * first: a use is one map write and an append to a queue of uses (stale
+ * entries skipped on eviction, compacted now and then), where moving a key to
+ * the back of a Set is a delete and an insert, on every molecule of every request.
  */
-export function heavyAtoms(smiles: string): number {
-  let n = 0;
-  const len = smiles.length;
-  for (let i = 0; i < len; i++) {
-    const c = smiles.charCodeAt(i);
-    if (c === 91 /* [ */) {
-      const end = smiles.indexOf(']', i + 1);
-      // An unclosed bracket is no atom; what follows still is.
-      if (end < 0) continue;
-      if (end > i + 1 && !isHydrogen(smiles, i + 1, end)) n++;
-      i = end;
-    } else if (c < 128 && ORGANIC[c]) {
-      n++;
-      // Cl and Br are one atom.
-      const next = smiles.charCodeAt(i + 1);
-      if ((c === 67 /* C */ && next === 108) /* l */ || (c === 66 /* B */ && next === 114) /* r */) i++;
+export class RecentSet<T> {
+  private readonly last = new Map<T, number>();
+  private queue: T[] = [];
+  private stamps: number[] = [];
+  private head = 0;
+  private stamp = 0;
+  constructor(readonly cap: number) {}
+
+  has(x: T): boolean {
+    return this.last.has(x);
+  }
+
+  get size(): number {
+    return this.last.size;
+  }
+
+  use(x: T): void {
+    const s = ++this.stamp;
+    this.last.set(x, s);
+    this.queue.push(x);
+    this.stamps.push(s);
+    while (this.last.size > this.cap) {
+      const y = this.queue[this.head]!;
+      if (this.last.get(y) === this.stamps[this.head]) this.last.delete(y);
+      this.head++;
     }
+    if (this.queue.length - this.head > 2 * this.cap + 64) this.compact();
   }
-  return n;
-}
 
-/** Whether a bracket atom's text (from..end) is hydrogen: isotope digits, H, then no lower-case letter (so not Hg, He). */
-function isHydrogen(s: string, from: number, end: number): boolean {
-  let i = from;
-  while (i < end && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-  if (i >= end || s.charCodeAt(i) !== 72 /* H */) return false;
-  for (i++; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 97 && c <= 122) return false;
+  /** Least recently used first. */
+  values(): T[] {
+    this.compact();
+    return [...this.queue];
   }
-  return true;
+
+  private compact(): void {
+    const queue: T[] = [];
+    const stamps: number[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const x = this.queue[i]!;
+      if (this.last.get(x) !== this.stamps[i]) continue;
+      queue.push(x);
+      stamps.push(this.stamps[i]!);
+    }
+    this.queue = queue;
+    this.stamps = stamps;
+    this.head = 0;
+  }
 }
 
-function remember(set: Set<string>, key: string, cap: number): void {
-  if (set.has(key)) set.delete(key);
-  set.add(key);
-  if (set.size > cap) set.delete(set.values().next().value!);
-}
-
-function rememberDay(map: Map<string, number>, key: string, day: number, cap: number): void {
+function rememberDay(map: Map<Molecule, number>, key: Molecule, day: number, cap: number): void {
   const first = map.get(key) ?? day;
   map.delete(key);
   map.set(key, first);
@@ -171,9 +182,14 @@ export const sideChannel: Detector<SideChannelOptions> = {
   }),
   create(o, ctx: DetectionContext): DetectorInstance {
     const states = new Map<string, PrincipalState>();
-    const library = new Set<string>();
-    for (const set of ctx.compounds.values()) for (const c of set) library.add(c);
-    const fp = ctx.fingerprint;
+    const table = moleculeTable(ctx);
+    const fp = table.fingerprints ? (m: Molecule) => table.fp(m) : null;
+    const scratch: Molecule[] = [];
+    const recent = (mols: Molecule[]): RecentSet<Molecule> => {
+      const r = new RecentSet<Molecule>(o.maxSeenMolecules);
+      for (const m of mols) r.use(m);
+      return r;
+    };
 
     function uncertain(out: { confidence: number | null; intervalWidth: number | null } | null): boolean {
       if (!out) return false;
@@ -181,22 +197,23 @@ export const sideChannel: Detector<SideChannelOptions> = {
     }
 
     /** Novel single-edit neighbours of the request's best base molecule, or 0 when the request is no series. */
-    function seriesMembers(mols: readonly string[], s: PrincipalState): number {
+    function seriesMembers(mols: readonly Molecule[], s: PrincipalState): number {
       if (!fp || mols.length < o.minSeriesMembers + 1 || mols.length > o.maxSeriesRequestSize) return 0;
-      const fps = mols.map((m) => fp(m));
-      const heavy = mols.map(heavyAtoms);
       let best = 0;
       let bestNovel = 0;
       for (let a = 0; a < mols.length; a++) {
-        const fa = fps[a];
+        const ma = mols[a]!;
+        const fa = fp(ma);
         if (!fa) continue;
         let n = 0;
         let novel = 0;
         for (let b = 0; b < mols.length; b++) {
-          const fb = fps[b];
-          if (a === b || !fb || Math.abs(heavy[a]! - heavy[b]!) > o.maxEditHeavyAtoms || tanimoto(fa, fb) < o.neighbourTanimoto) continue;
+          const mb = mols[b]!;
+          if (a === b || Math.abs(ma.heavy - mb.heavy) > o.maxEditHeavyAtoms) continue;
+          const fb = fp(mb);
+          if (!fb || similarity(fa, fb) < o.neighbourTanimoto) continue;
           n++;
-          if (!library.has(mols[b]!) && !s.seen.has(mols[b]!)) novel++;
+          if (!mb.library && !s.seen.has(mb)) novel++;
         }
         if (n > best || (n === best && novel > bestNovel)) {
           best = n;
@@ -211,7 +228,7 @@ export const sideChannel: Detector<SideChannelOptions> = {
      * request (0 when none qualifies): exploring around a point where the
      * model was unsure, not re-running a known focus set.
      */
-    function guidedMembers(mols: readonly string[], s: PrincipalState, today: number): number {
+    function guidedMembers(mols: readonly Molecule[], s: PrincipalState, today: number): number {
       // Cheap bound first: neighbours must be novel, so too few novel molecules settle it without fingerprints.
       let novel = 0;
       for (const m of mols) if (!s.seen.has(m)) novel++;
@@ -221,12 +238,12 @@ export const sideChannel: Detector<SideChannelOptions> = {
         // Re-querying around an answer from an earlier day: a new principal's first day is all new anyway.
         const answered = s.low.get(mols[a]!);
         if (answered === undefined || answered >= today) continue;
-        const fa = fp?.(mols[a]!);
+        const fa = fp ? fp(mols[a]!) : null;
         let n = 0;
         for (let b = 0; b < mols.length; b++) {
           if (a === b || s.seen.has(mols[b]!)) continue;
           const fb = fa ? fp!(mols[b]!) : null;
-          if (!fa || (fb && tanimoto(fa, fb) >= o.neighbourTanimoto)) n++;
+          if (!fa || (fb && similarity(fa, fb) >= o.neighbourTanimoto)) n++;
         }
         best = Math.max(best, n);
       }
@@ -244,23 +261,33 @@ export const sideChannel: Detector<SideChannelOptions> = {
         if (e.kind !== 'inference') return [];
         const p = e.principal.canonical;
         let s = states.get(p);
-        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), low: new Map(), seen: new Set(), day: undefined }));
+        if (!s) states.set(p, (s = { history: new Ring(o.lookbackDays), low: new Map(), seen: new RecentSet(o.maxSeenMolecules), day: undefined }));
         const start = dayStart(ms);
         if (s.day && s.day.startMs !== start) closeDay(s);
         s.day ??= { startMs: start, series: 0, seriesMembers: 0, fragments: 0, fragmentRequests: 0, guided: 0, guidedRequests: 0, explained: 0, evidence: [], models: new Set(), raised: -1 };
         const d = s.day;
-        const mols = molecules(e);
+        const all = table.of(e);
+        // One scratch list for every request (nothing keeps it past the call).
+        const mols = scratch;
+        mols.length = 0;
+        let frags = 0;
+        for (const m of all) {
+          if (!m) continue;
+          mols.push(m);
+          if (m.heavy <= o.fragmentMaxHeavyAtoms) frags++;
+        }
         const series = seriesMembers(mols, s);
-        const frags = mols.filter((m) => heavyAtoms(m) <= o.fragmentMaxHeavyAtoms).length;
         const fragmentProbe = frags >= o.minFragmentsPerRequest && frags >= o.minFragmentShare * mols.length ? frags : 0;
         const guided = guidedMembers(mols, s, start);
-        for (const inst of e.instances) if (inst.output && inst.output.explanations.length > 0) d.explained++;
-        for (const inst of e.instances) {
-          const c = inst.input.type === 'smiles' ? inst.input.canonical : null;
-          if (c && uncertain(inst.output)) rememberDay(s.low, c, start, o.maxLowConfidenceMolecules);
+        const instances = e.instances;
+        for (let i = 0; i < instances.length; i++) {
+          const out = instances[i]!.output;
+          if (out && out.explanations.length > 0) d.explained++;
+          const m = all[i];
+          if (m && uncertain(out)) rememberDay(s.low, m, start, o.maxLowConfidenceMolecules);
         }
-        for (const m of mols) remember(s.seen, m, o.maxSeenMolecules);
-        if (series + fragmentProbe + guided === 0) return [];
+        for (const m of mols) s.seen.use(m);
+        if (series + fragmentProbe + guided === 0) return NO_ALERTS;
         if (series) {
           d.series++;
           d.seriesMembers += series;
@@ -279,10 +306,10 @@ export const sideChannel: Detector<SideChannelOptions> = {
         const hist = s.history.values();
         const base = median(hist);
         const threshold = Math.max(o.minDailyProbeMolecules, base + o.madMultiplier * Math.max(scaledMad(hist, base), o.minSpreadMolecules));
-        if (observed <= threshold) return [];
+        if (observed <= threshold) return NO_ALERTS;
         const kinds = [d.seriesMembers > 0, d.fragments > 0, d.guided > 0].filter(Boolean).length;
         const severity: Severity = kinds >= 2 || observed >= o.mediumRatio * threshold ? 'medium' : 'low';
-        if (severityRank(severity) <= d.raised) return [];
+        if (severityRank(severity) <= d.raised) return NO_ALERTS;
         d.raised = severityRank(severity);
         const parts = [
           d.series ? `${d.series} perturbation series (${d.seriesMembers} novel single-edit neighbours)` : '',
@@ -317,8 +344,8 @@ export const sideChannel: Detector<SideChannelOptions> = {
             p,
             {
               history: [...s.history.values()],
-              low: [...s.low],
-              seen: [...s.seen],
+              low: [...s.low].map(([m, day]): [string, number] => [m.key, day]),
+              seen: s.seen.values().map((m) => m.key),
               day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: [...s.day.models] } : null,
             },
           ]),
@@ -328,8 +355,8 @@ export const sideChannel: Detector<SideChannelOptions> = {
         for (const [p, s] of (state as Snapshot).states) {
           states.set(p, {
             history: Ring.of(o.lookbackDays, s.history),
-            low: new Map(s.low),
-            seen: new Set(s.seen),
+            low: new Map(s.low.map(([key, day]) => [table.get(key), day])),
+            seen: recent(s.seen.map((key) => table.get(key))),
             day: s.day ? { ...s.day, evidence: [...s.day.evidence], models: new Set(s.day.models) } : undefined,
           });
         }
@@ -345,9 +372,3 @@ export const sideChannel: Detector<SideChannelOptions> = {
     };
   },
 };
-
-function molecules(e: InferenceEvent): string[] {
-  const out: string[] = [];
-  for (const inst of e.instances) if (inst.input.type === 'smiles' && inst.input.canonical) out.push(inst.input.canonical);
-  return out;
-}
