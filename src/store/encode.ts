@@ -255,7 +255,6 @@ export function encodeEvent(e: MwEvent, raw: string): EncodedEvent {
   let instances: string | null = null;
   const compact = envelopeInColumns(e, timeMs);
   // The rest of the event, in its own key order, after the provenance the columns lack.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { id, time, principal, provenance, kind, instances: list, ...rest } = e as MwEvent & { instances?: Instance[] };
   if (list !== undefined) instances = JSON.stringify(encodeInstances(list));
   if (compact) {
