@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { EXPLANATION_FIELDS, instanceSchema } from '../events/index.js';
-import type { Instance } from '../events/index.js';
+import type { Instance, MwEvent } from '../events/index.js';
 import { moleculeHash } from '../sources/shared/bodies.js';
-import { decodeInstances, encodeInstances, EMPTY_CANONICAL } from './encode.js';
-import type { EncodedInstances } from './encode.js';
+import { decodeEvent, decodeInstances, encodeEvent, encodeInstances, EMPTY_CANONICAL } from './encode.js';
+import type { EncodedEvent, EncodedInstances, StoredRow } from './encode.js';
 
 const hash = fc.stringMatching(/^[0-9a-f]{24}$/);
 const num = fc.double({ noNaN: true, noDefaultInfinity: true });
@@ -97,6 +97,46 @@ describe('instance storage encoding', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('event storage encoding', () => {
+  const event = {
+    id: 'a'.repeat(32),
+    time: '2026-02-01T00:00:00.240Z',
+    principal: { raw: 'User89@pharma.example', canonical: 'user89@pharma.example' },
+    provenance: { format: 'ml-platform-logs', file: 'logs.jsonl', line: 3, offset: 812, recordHash: 'b'.repeat(64) },
+    kind: 'registry',
+    sourceIp: null,
+    userAgent: null,
+    context: null,
+    action: 'download_artifact',
+    model: 'm',
+    modelVersion: '3',
+    artifactUri: null,
+    bytes: 10,
+    outcome: 'success',
+    httpStatus: 200,
+    operation: 'model_download',
+  } as MwEvent;
+  const row = (enc: EncodedEvent): StoredRow => ({ ...enc, kind: enc.kind });
+
+  it('leaves the envelope the columns hold out of the body and rebuilds it, key order included', () => {
+    const enc = encodeEvent(event, '{}');
+    assert.equal(enc.body, '{"@":812,"sourceIp":null,"userAgent":null,"context":null,"action":"download_artifact","model":"m","modelVersion":"3","artifactUri":null,"bytes":10,"outcome":"success","httpStatus":200,"operation":"model_download"}');
+    const back = decodeEvent(row(enc));
+    assert.deepEqual(back, event);
+    assert.deepEqual(Object.keys(back), Object.keys(event));
+    assert.deepEqual(Object.keys(back.provenance), Object.keys(event.provenance));
+  });
+
+  it('keeps the whole event in the body when the columns cannot rebuild its envelope', () => {
+    for (const e of [{ ...event, time: '2026-02-01T00:00:00Z' }, { ...event, time: '2026-02-01T00:00:00.240123Z' }, Object.assign({ kind: event.kind }, event)]) {
+      const enc = encodeEvent(e as MwEvent, '{}');
+      const body = JSON.parse(enc.body) as Record<string, unknown>;
+      assert.ok(!('@' in body) && body['id'] === e.id && body['time'] === e.time, enc.body);
+      assert.deepEqual(decodeEvent(row(enc)), e);
+    }
   });
 });
 

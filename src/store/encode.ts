@@ -36,7 +36,7 @@ export interface EncodedEvent {
   /**
    * The event as JSON without `instances`, and (the usual case, `{"@":` first)
    * without the envelope the columns hold: `@` is the provenance offset, `@j`
-   * the joined records. A body starting `{"id":` is the whole event.
+   * the joined records. A body without `@` is the whole event.
    */
   body: string;
   /** `EncodedInstances` as JSON for inference events, else null. */
