@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import type { InferenceEvent, Instance, MwEvent } from '../events/index.js';
 import { ingestPaths } from '../ingest/index.js';
@@ -56,6 +57,20 @@ const order = (a: Record<string, unknown>, b: Record<string, unknown>): number =
   String(a['input_hash']).localeCompare(String(b['input_hash'])) ||
   String(a['smiles']).localeCompare(String(b['smiles']));
 
+/** An empty store as schema 1 (no instances column) or 2 created it. */
+async function oldStore(db: string, version: '1' | '2'): Promise<{ inst: DuckDBInstance; c: DuckDBConnection }> {
+  const inst = await DuckDBInstance.create(db);
+  const c = await inst.connect();
+  await c.run(`CREATE TABLE mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`);
+  await c.run(`INSERT INTO mw_meta VALUES ('schema_version', ?)`, [version]);
+  await c.run(`CREATE TABLE events (
+     seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
+     principal VARCHAR NOT NULL, principal_raw VARCHAR NOT NULL, model VARCHAR,
+     format VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT NOT NULL, record_hash VARCHAR NOT NULL,
+     body VARCHAR NOT NULL, raw VARCHAR NOT NULL${version === '2' ? ', instances VARCHAR' : ''})`);
+  return { inst, c };
+}
+
 describe('DuckDB store', () => {
   it('the inference_instances view lists every stored instance as replay returns it', async () => {
     const chem = await sharedChem();
@@ -78,15 +93,7 @@ describe('DuckDB store', () => {
       // The events of a fixture as schema 1 stored them.
       const events = await storedFixtureEvents();
       const db = join(dir, 'v1.duckdb');
-      const inst = await DuckDBInstance.create(db);
-      const c = await inst.connect();
-      await c.run(`CREATE TABLE mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`);
-      await c.run(`INSERT INTO mw_meta VALUES ('schema_version', '1')`);
-      await c.run(`CREATE TABLE events (
-         seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
-         principal VARCHAR NOT NULL, principal_raw VARCHAR NOT NULL, model VARCHAR,
-         format VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT NOT NULL, record_hash VARCHAR NOT NULL,
-         body VARCHAR NOT NULL, raw VARCHAR NOT NULL)`);
+      const { inst, c } = await oldStore(db, '1');
       const old = events.slice(0, 5);
       for (const [i, { raw, ...e }] of old.entries()) {
         await c.run(`INSERT INTO events VALUES (?, ?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
@@ -116,15 +123,7 @@ describe('DuckDB store', () => {
     await withTempDir(async (dir) => {
       const events = await storedFixtureEvents();
       const db = join(dir, 'v2.duckdb');
-      const inst = await DuckDBInstance.create(db);
-      const c = await inst.connect();
-      await c.run(`CREATE TABLE mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`);
-      await c.run(`INSERT INTO mw_meta VALUES ('schema_version', '2')`);
-      await c.run(`CREATE TABLE events (
-         seq BIGINT NOT NULL, id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
-         principal VARCHAR NOT NULL, principal_raw VARCHAR NOT NULL, model VARCHAR,
-         format VARCHAR NOT NULL, file VARCHAR NOT NULL, line BIGINT NOT NULL, record_hash VARCHAR NOT NULL,
-         body VARCHAR NOT NULL, raw VARCHAR NOT NULL, instances VARCHAR)`);
+      const { inst, c } = await oldStore(db, '2');
       const old = events.slice(0, 6);
       assert.ok(old.some((e) => e.kind === 'inference'));
       for (const [i, { raw, ...e }] of old.entries()) {

@@ -280,19 +280,7 @@ export function encodeEvent(e: MwEvent, raw: string): EncodedEvent {
 }
 
 /** What a store reads back to rebuild an event: the envelope columns, the body and the instances. */
-export interface StoredRow {
-  id: string;
-  kind: string;
-  timeMs: number;
-  principal: string;
-  principalRaw: string;
-  format: string;
-  file: string;
-  line: number;
-  recordHash: string;
-  body: string;
-  instances: string | null;
-}
+export type StoredRow = Omit<EncodedEvent, 'kind' | 'model' | 'raw'> & { kind: string };
 
 /**
  * The event from its stored row. A body that is the whole event (schemas 1
