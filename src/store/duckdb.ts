@@ -16,7 +16,7 @@
  * as "which library compounds did this principal query".
  */
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type {
   CompoundEntry,
   DirectoryEntry,
@@ -27,7 +27,7 @@ import type {
 import { MwError } from '../errors/index.js';
 import { sha256Hex } from '../util/hash.js';
 import { decodeEvent, encodeEvent } from './encode.js';
-import type { EncodedEvent } from './encode.js';
+import type { EncodedEvent, StoredRow } from './encode.js';
 import type {
   AppendResult,
   QuarantineEntry,
@@ -40,7 +40,11 @@ import type {
 import { duckDbRecords, RECORD_DDL } from './duckdb-records.js';
 
 // 2: instances moved out of the body into `instances` (schema 1 rows keep them in the body and stay readable).
-const SCHEMA_VERSION = '2';
+// 3: the body leaves out the envelope the columns hold, instances their usual values (src/store/encode.ts);
+//    rows of schemas 1 and 2 stay readable, so opening one upgrades the version and rewrites nothing.
+const SCHEMA_VERSION = '3';
+/** Stores these versions wrote open and are upgraded in place (no row is rewritten). */
+const READABLE_VERSIONS: ReadonlySet<string> = new Set(['1', '2']);
 
 const DDL = [
   `CREATE TABLE IF NOT EXISTS mw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
@@ -57,22 +61,28 @@ const DDL = [
 
 /** After the tables exist (a schema 1 store gains the `instances` column first). */
 const VIEWS = [
+  // Optional instance arrays (schema 3 leaves out usual values) are indexed by
+  // position; an input hash left out is the molecule hash of the canonical form
+  // (sha256 of it, or of `raw:` and the input, first 24 hex digits), as in src/sources/shared/bodies.ts.
   `CREATE OR REPLACE VIEW inference_instances AS
      WITH enc AS (
        SELECT id, time, principal, model,
               from_json(instances, '{"t":["VARCHAR"],"s":["VARCHAR"],"k":["VARCHAR"],"h":["VARCHAR"],
-                                     "p":["JSON"],"c":["DOUBLE"],"w":["DOUBLE"],"x":["JSON"]}') AS i
+                                     "p":["JSON"],"c":["DOUBLE"],"w":["DOUBLE"],"x":"JSON"}') AS i
        FROM events WHERE kind = 'inference' AND instances IS NOT NULL),
      flat AS (
-       SELECT id, time, principal, model, unnest(i.t) AS t, unnest(i.s) AS s, unnest(i.k) AS k, unnest(i.h) AS h,
-              unnest(i.p) AS p, unnest(i.c) AS c, unnest(i.w) AS w, unnest(i.x) AS x
-       FROM enc),
+       SELECT id, time, principal, model, i, unnest(range(1, len(i.s) + 1)) AS j FROM enc),
      typed AS (
+       SELECT id, time, principal, model, coalesce(i.t[j], 's') AS t, i.s[j] AS s,
+              CASE WHEN i.k IS NULL THEN '' ELSE i.k[j] END AS k, i.h[j] AS h, i.p[j] AS p, i.c[j] AS c, i.w[j] AS w,
+              CASE WHEN json_type(i.x) = 'ARRAY' THEN json_extract(i.x, j - 1) ELSE i.x END AS x
+       FROM flat),
+     canon AS (
        SELECT id, time, principal, model, CASE t WHEN 's' THEN 'smiles' WHEN 'f' THEN 'features' ELSE 'text' END AS input_type,
               s, CASE k WHEN '' THEN s WHEN chr(0) THEN '' ELSE k END AS canonical, h, p, c, w, x
-       FROM flat)
+       FROM typed)
      SELECT id AS event_id, time, principal, model, input_type,
-            h AS input_hash,
+            CASE WHEN h IS NOT NULL OR input_type <> 'smiles' THEN h ELSE left(sha256(coalesce(canonical, 'raw:' || s)), 24) END AS input_hash,
             s AS smiles, canonical AS canonical_smiles, TRY_CAST(p AS DOUBLE) AS prediction, c AS confidence,
             w AS interval_width,
             CASE WHEN json_type(x) = 'ARRAY' THEN from_json(x, '["VARCHAR"]')
@@ -84,7 +94,7 @@ const VIEWS = [
                    CASE WHEN CAST(x AS INTEGER) & 8 <> 0 THEN ['logprobs'] ELSE []::VARCHAR[] END,
                    CASE WHEN CAST(x AS INTEGER) & 16 <> 0 THEN ['prediction_interval'] ELSE []::VARCHAR[] END)
             END AS explanations
-     FROM typed
+     FROM canon
      UNION ALL
      -- Schema 1 rows: instances inside the body.
      SELECT id, time, principal, model, inst.input.type, inst.input.hash, inst.input.smiles, inst.input.canonical,
@@ -149,8 +159,9 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
     const v = await conn.runAndReadAll(`SELECT value FROM mw_meta WHERE key = 'schema_version'`);
     const rows = v.getRows();
     if (rows.length === 0) await conn.run(`INSERT INTO mw_meta VALUES ('schema_version', ?)`, [SCHEMA_VERSION]);
-    else if (rows[0]![0] === '1') {
-      // Schema 1 stored instances in the body; its rows stay as they are (decodeEvent and the view read both).
+    else if (READABLE_VERSIONS.has(String(rows[0]![0]))) {
+      // Schema 1 stored instances in the body, schema 2 the whole event in it; their rows stay as they are
+      // (decodeEvent and the view read every layout).
       await conn.run(`ALTER TABLE events ADD COLUMN IF NOT EXISTS instances VARCHAR`);
       await conn.run(`UPDATE mw_meta SET value = ? WHERE key = 'schema_version'`, [SCHEMA_VERSION]);
     } else if (rows[0]![0] !== SCHEMA_VERSION)
@@ -439,14 +450,11 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       const rc = await instance.connect();
       try {
         const result = await rc.stream(
-          `SELECT seq, body, instances FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`,
+          `SELECT ${ROW_COLUMNS}, seq FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}`,
           params,
         );
         for await (const rows of result.yieldRows()) {
-          for (const row of rows) {
-            const e = decodeEvent(String(row[1]), row[2] == null ? null : String(row[2]));
-            yield Object.assign(e, { seq: Number(row[0]) });
-          }
+          for (const row of rows) yield Object.assign(decodeEvent(storedRow(row)), { seq: Number(row[11]) });
         }
       } finally {
         rc.closeSync();
@@ -457,12 +465,10 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Stor
       serial(async () => {
         if (ids.length === 0) return [];
         const r = await conn.runAndReadAll(
-          `SELECT body, raw, instances FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY time, seq`,
+          `SELECT ${ROW_COLUMNS}, raw FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY time, seq`,
           [...ids],
         );
-        return r.getRows().map((row) =>
-          Object.assign(decodeEvent(String(row[0]), row[2] == null ? null : String(row[2])), { raw: String(row[1]) }),
-        );
+        return r.getRows().map((row) => Object.assign(decodeEvent(storedRow(row)), { raw: String(row[11]) }));
       }),
 
     counts: () =>
@@ -505,6 +511,25 @@ function finish(a: DuckDBAppender): void {
     }
     throw e;
   }
+}
+
+/** The columns `decodeEvent` needs, in `storedRow`'s order. */
+const ROW_COLUMNS = 'id, kind, epoch_ms(time), principal, principal_raw, format, file, line, record_hash, body, instances';
+
+function storedRow(row: readonly DuckDBValue[]): StoredRow {
+  return {
+    id: String(row[0]),
+    kind: String(row[1]),
+    timeMs: Number(row[2]),
+    principal: String(row[3]),
+    principalRaw: String(row[4]),
+    format: String(row[5]),
+    file: String(row[6]),
+    line: Number(row[7]),
+    recordHash: String(row[8]),
+    body: String(row[9]),
+    instances: row[10] == null ? null : String(row[10]),
+  };
 }
 
 function isConstraintError(e: unknown): boolean {

@@ -84,6 +84,9 @@ function mlRecord(r: RawRecord, ctx: ParseContext): Outcome {
   const d = obj(o['Details']);
   const uc = obj(o['UserContext']);
   const env = envelope(ctx, [refOf(r)], c.time, c.user);
+  // Events are object literals listing the envelope's fields: spreading it and
+  // adding ~15 fields after took ~10 us per record on the ingest hot path
+  // (each added field a map transition), measured with a CPU profile.
   const context = o['UserContext'] ? { team: str(uc['team']), role: str(uc['role']) } : null;
   const sourceIp = str(d['source_ip']) ?? str(o['SourceIp']) ?? str(o['ClientIp']);
   const userAgent = str(d['user_agent']);
@@ -104,7 +107,10 @@ function mlRecord(r: RawRecord, ctx: ParseContext): Outcome {
     const decoded = request === undefined ? { protocol: 'unknown' as const, inputs: [] } : decodeRequest(request, ctx.canonicalSmiles);
     const batch = int(o['BatchSize']) ?? decoded.inputs.length;
     ev = {
-      ...env,
+      id: env.id,
+      time: env.time,
+      principal: env.principal,
+      provenance: env.provenance,
       kind: 'inference',
       sourceIp,
       userAgent,
@@ -125,7 +131,10 @@ function mlRecord(r: RawRecord, ctx: ParseContext): Outcome {
   } else if (type === 'bucket_list') {
     const bucket = str(d['bucket']);
     ev = {
-      ...env,
+      id: env.id,
+      time: env.time,
+      principal: env.principal,
+      provenance: env.provenance,
       kind: 'object',
       sourceIp,
       userAgent,
@@ -142,7 +151,10 @@ function mlRecord(r: RawRecord, ctx: ParseContext): Outcome {
     };
   } else {
     ev = {
-      ...env,
+      id: env.id,
+      time: env.time,
+      principal: env.principal,
+      provenance: env.provenance,
       kind: 'registry',
       sourceIp,
       userAgent,
@@ -173,8 +185,12 @@ function dlpRecord(r: RawRecord, ctx: ParseContext): Outcome {
   if (!name) return quarantine(r, 'FileDetails.name missing');
   const entropy = numOrNull(f['entropy']);
   if (entropy !== null && (entropy < 0 || entropy > 8)) return quarantine(r, `FileDetails.entropy ${entropy} outside 0..8 bits per byte`);
+  const env = envelope(ctx, [refOf(r)], c.time, c.user);
   const ev: MwEvent = {
-    ...envelope(ctx, [refOf(r)], c.time, c.user),
+    id: env.id,
+    time: env.time,
+    principal: env.principal,
+    provenance: env.provenance,
     kind: 'upload',
     sourceIp: str(o['SourceIp']) ?? str(obj(o['Details'])['source_ip']),
     userAgent: null,
@@ -204,8 +220,12 @@ function hrRecord(r: RawRecord, ctx: ParseContext): Outcome {
   const { o, type } = row;
   const c = row;
   const d = obj(o['Details']);
+  const env = envelope(ctx, [refOf(r)], c.time, c.user);
   const ev: MwEvent = {
-    ...envelope(ctx, [refOf(r)], c.time, c.user),
+    id: env.id,
+    time: env.time,
+    principal: env.principal,
+    provenance: env.provenance,
     kind: 'hr',
     sourceIp: null,
     userAgent: null,

@@ -57,7 +57,11 @@ export function decodeInput(value: unknown, canonical: (s: string) => string | n
 
 // Hashing every instance costs more than parsing it; traffic repeats molecules, so cache.
 const hashes = new LruCache<string, string>(200_000);
-function moleculeHash(key: string): string {
+/**
+ * The hash of a SMILES input: of its canonical form, or `raw:` and the input
+ * when RDKit cannot read it. The store leaves it out when it is this (src/store/encode.ts).
+ */
+export function moleculeHash(key: string): string {
   let h = hashes.get(key);
   if (h === undefined) {
     h = shortHash(key);
