@@ -238,19 +238,26 @@ export function buildServer(d: ServerDeps): FastifyInstance {
     return fail(reply, 'MW_ERR_INTERNAL', 'internal error', id);
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback style, not async: one promise less per request. Answering without calling `done` ends the request here.
+  app.addHook('onRequest', (req, reply, done) => {
     const route = matchRoute(req.method, req.url);
-    if (!route) return fail(reply, 'MW_ERR_GW_UNKNOWN_ROUTE', `${req.method} ${req.url.split('?')[0]} is not an inference route`, req.id);
+    if (!route) return void fail(reply, 'MW_ERR_GW_UNKNOWN_ROUTE', `${req.method} ${pathOf(req.url)} is not an inference route`, req.id);
     const ctx: Ctx = { id: req.id, start: performance.now(), route, key: null };
     (req as CtxRequest).mwCtx = ctx;
-    if (route.kind === 'health') return;
-    d.keys.maybeReload();
-    const auth = d.keys.authenticate(bearer(req));
+    if (route.kind === 'health') return done();
+    let auth: ReturnType<KeyStore['authenticate']>;
+    try {
+      d.keys.maybeReload();
+      auth = d.keys.authenticate(bearer(req));
+    } catch (e) {
+      return done(e as Error);
+    }
     if (!auth.ok) {
       const msg = auth.code === 'MW_ERR_GW_KEY_REVOKED' ? 'API key revoked' : auth.code === 'MW_ERR_GW_KEY_EXPIRED' ? 'API key expired' : 'missing or unknown API key';
-      return fail(reply, auth.code, msg, req.id, auth.keyId ? { key_id: auth.keyId } : {});
+      return void fail(reply, auth.code, msg, req.id, auth.keyId ? { key_id: auth.keyId } : {});
     }
     ctx.key = auth.key;
+    done();
   });
 
   const forwardHeaders = (req: FastifyRequest): Record<string, string> => {
