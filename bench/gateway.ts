@@ -16,16 +16,19 @@
  * Floors (issue 6): added p99 < 2 ms at 2,000 req/s; throughput >= 50% of nginx.
  * Fairness: nginx runs as many worker processes as the gateway runs processes
  * (one), with the same number of keep-alive upstream connections (128).
- * Every row carries the 1-minute load average when it finished: on a shared
+ * Every row carries the CPU time per request of the process that answered it
+ * (the upstream for the direct rows, nginx's master and worker from /proc)
+ * and the 1-minute load average when it finished: on a shared
  * machine the absolute numbers measure the queue for the CPU, so compare the
  * ratios within one round, and repeat rounds.
  *
  *   node dist/bench/gateway.js [seconds=5] [concurrency=32] [rounds=1]
+ *   MW_BENCH_WARMUP=<seconds> (default 5): closed-loop warm-up of each Node process before the rows
  *   MW_BENCH_PROF=<dir> [MW_BENCH_PROF_ROLE=gateway|bare|upstream]: that child runs with --cpu-prof
  *   (summarise with `node dist/bench/profile-top.js <dir>/<file>.cpuprofile`).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -38,6 +41,8 @@ const SECONDS = Number(process.argv[2] ?? 5);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
 const ROUNDS = Number(process.argv[4] ?? 1);
 const RATE = 2000;
+/** Closed-loop warm-up of each Node process before the rows, seconds (`MW_BENCH_WARMUP`). */
+const WARMUP_SECONDS = Number(process.env['MW_BENCH_WARMUP'] ?? 5);
 /** Processes the gateway runs as; nginx gets as many worker processes (a fair comparison). */
 const GATEWAY_PROCESSES = 1;
 /** Issue 6 floors. */
@@ -47,9 +52,17 @@ const BODY = JSON.stringify({ instances: [[0.3, -0.2, 0.5, 0.1]] });
 
 // --- child roles -------------------------------------------------------------
 
+/** Answers the parent's 'cpu' messages with this process's CPU time (every thread). */
+function reportCpu(): void {
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  });
+}
+
 async function childUpstream(): Promise<void> {
   const s = await startModelServer();
   process.send!({ url: s.url });
+  reportCpu();
   process.once('SIGTERM', () => {
     void s.close().then(() => process.exit(0));
   });
@@ -71,9 +84,7 @@ async function childGateway(upstream: string, dir: string): Promise<void> {
   const key = gw.keys.create({ principal: 'bench', role: 'scientist' }).secret;
   process.send!({ url, key });
   // CPU time is what the gateway costs per request regardless of how busy the machine is.
-  process.on('message', (m) => {
-    if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
-  });
+  reportCpu();
   process.once('SIGTERM', () => {
     void gw.close().then(() => process.exit(0));
   });
@@ -94,6 +105,7 @@ async function childBare(upstream: string): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address() as { port: number };
   process.send!({ url: `http://127.0.0.1:${addr.port}` });
+  reportCpu();
   // A clean exit writes the --cpu-prof profile.
   process.once('SIGTERM', () => {
     void app.close().then(() => process.exit(0));
@@ -109,6 +121,8 @@ interface Result {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time of the process answering the row, per request (µs). */
+  cpuUsPerReq?: number;
 }
 
 function pct(sorted: number[], p: number): number {
@@ -260,6 +274,46 @@ function cpuOf(proc: ChildProcess): Promise<NodeJS.CpuUsage> {
   });
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLK_TCK = ((): number => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (µs) of a non-Node process and its children (nginx's master and workers) from /proc; null elsewhere. */
+function procCpuUs(pid: number): number | null {
+  try {
+    const one = (p: string): number => {
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]);
+    };
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return ((one(String(pid)) + kids.reduce((a, k) => a + one(k), 0)) * 1e6) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (µs) of the process that answers a row: a Node child over IPC, nginx from /proc. */
+async function cpuUs(proc: ChildProcess, node: boolean): Promise<number | null> {
+  if (!node) return procCpuUs(proc.pid!);
+  const c = await cpuOf(proc);
+  return c.user + c.system;
+}
+
+/** Runs one row and adds the answering process's CPU time per request. */
+async function measured(proc: ChildProcess | null, node: boolean, run: () => Promise<Result>): Promise<Result> {
+  const c0 = proc ? await cpuUs(proc, node) : null;
+  const r = await run();
+  const c1 = proc ? await cpuUs(proc, node) : null;
+  if (c0 !== null && c1 !== null) r.cpuUsPerReq = (c1 - c0) / Math.max(1, r.requests + r.errors);
+  return r;
+}
+
 function load1(): string {
   return loadavg()[0]!.toFixed(2);
 }
@@ -273,7 +327,8 @@ function busy(): string {
 
 function row(name: string, r: Result | null, note = ''): string {
   if (!r) return `${name.padEnd(34)} ${'skipped'.padStart(9)}  ${note}`;
-  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(9)} ${String(r.errors).padStart(7)} ${load1().padStart(6)}  ${note}`;
+  const cpu = r.cpuUsPerReq === undefined ? '-' : r.cpuUsPerReq.toFixed(0);
+  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(3).padStart(9)} ${r.p99.toFixed(3).padStart(9)} ${String(r.errors).padStart(7)} ${cpu.padStart(8)} ${load1().padStart(6)}  ${note}`;
 }
 
 interface Round {
@@ -303,10 +358,13 @@ async function main(): Promise<void> {
     const authed = { ...plain, authorization: `Bearer ${gw.msg['key']}` };
     const path = '/v1/models/clf:predict';
 
-    // Warm-up: JIT, connection pools, journal file.
-    await closedLoop(upstream, path, plain, 1);
-    await closedLoop(gateway, path, authed, 1);
-    await closedLoop(bare.msg['url']!, path, plain, 1);
+    // Warm-up: JIT, connection pools, journal file. V8 compiles the gateway's request path (its own
+    // code, fastify's and undici's) on background threads for several seconds: after 1 s its
+    // compiler threads still took 20-40 µs of CPU per request, after 10 s 8 (docs/gateway.md). Every
+    // Node process gets the same warm-up; nginx needs none but gets 1 s for its connections.
+    await closedLoop(upstream, path, plain, WARMUP_SECONDS);
+    await closedLoop(gateway, path, authed, WARMUP_SECONDS);
+    await closedLoop(bare.msg['url']!, path, plain, WARMUP_SECONDS);
 
     const nginx = nginxPath();
     let ngx: { origin: string; proc: ChildProcess } | null = null;
@@ -316,31 +374,29 @@ async function main(): Promise<void> {
       await closedLoop(ngx.origin, path, plain, 1);
     }
 
-    console.log(`gateway benchmark: loopback, ${SECONDS} s per row, closed loop with ${CONCURRENCY} connections; open loop at ${RATE} req/s; ${ROUNDS} round(s); ${cpus().length} CPUs`);
+    console.log(`gateway benchmark: loopback, ${SECONDS} s per row, closed loop with ${CONCURRENCY} connections; open loop at ${RATE} req/s; ${ROUNDS} round(s); ${cpus().length} CPUs; ${WARMUP_SECONDS} s warm-up per Node process`);
     console.log(`fairness: gateway ${GATEWAY_PROCESSES} process, nginx worker_processes ${GATEWAY_PROCESSES}; both keep up to 128 upstream connections`);
     const rounds: Round[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       console.log('');
       console.log(`round ${round} (load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-      console.log(`${'row'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'errors'.padStart(7)} ${'load1'.padStart(6)}`);
-      const dMax = await closedLoop(upstream, path, plain, SECONDS);
-      console.log(row('direct, max throughput', dMax));
-      const cpu0 = await cpuOf(gw.proc);
-      const gMax = await closedLoop(gateway, path, authed, SECONDS);
-      const cpu1 = await cpuOf(gw.proc);
-      const cpuPerReq = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (gMax.requests + gMax.errors);
-      console.log(row('gateway (full policy), max', gMax, `gateway CPU ${cpuPerReq.toFixed(0)} µs/request (~${(1e6 / cpuPerReq).toFixed(0)} req/s per core)`));
-      const bMax = await closedLoop(bare.msg['url']!, path, plain, SECONDS);
+      console.log(`${'row'.padEnd(34)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'errors'.padStart(7)} ${'CPU µs/r'.padStart(8)} ${'load1'.padStart(6)}`);
+      const dMax = await measured(up.proc, true, () => closedLoop(upstream, path, plain, SECONDS));
+      console.log(row('direct, max throughput', dMax, 'CPU: the upstream'));
+      const gMax = await measured(gw.proc, true, () => closedLoop(gateway, path, authed, SECONDS));
+      const cpuPerReq = gMax.cpuUsPerReq!;
+      console.log(row('gateway (full policy), max', gMax, `CPU: the gateway (~${(1e6 / cpuPerReq).toFixed(0)} req/s per core)`));
+      const bMax = await measured(bare.proc, true, () => closedLoop(bare.msg['url']!, path, plain, SECONDS));
       console.log(row('bare fastify+undici proxy, max', bMax, 'reference: same stack, no policy'));
-      const nMax = ngx ? await closedLoop(ngx.origin, path, plain, SECONDS) : null;
-      console.log(row('nginx proxy_pass + limit_req, max', nMax, nginx ? '' : 'nginx is not installed (bench/install-nginx.sh): row skipped'));
-      const dRate = await openLoop(upstream, path, plain, SECONDS, RATE);
+      const nMax = ngx ? await measured(ngx.proc, false, () => closedLoop(ngx.origin, path, plain, SECONDS)) : null;
+      console.log(row('nginx proxy_pass + limit_req, max', nMax, nginx ? 'CPU: nginx master + worker' : 'nginx is not installed (bench/install-nginx.sh): row skipped'));
+      const dRate = await measured(up.proc, true, () => openLoop(upstream, path, plain, SECONDS, RATE));
       console.log(row(`direct @ ${RATE} req/s`, dRate));
-      const gRate = await openLoop(gateway, path, authed, SECONDS, RATE);
+      const gRate = await measured(gw.proc, true, () => openLoop(gateway, path, authed, SECONDS, RATE));
       console.log(row(`gateway @ ${RATE} req/s`, gRate));
-      const bRate = await openLoop(bare.msg['url']!, path, plain, SECONDS, RATE);
+      const bRate = await measured(bare.proc, true, () => openLoop(bare.msg['url']!, path, plain, SECONDS, RATE));
       console.log(row(`bare proxy @ ${RATE} req/s`, bRate));
-      const nRate = ngx ? await openLoop(ngx.origin, path, plain, SECONDS, RATE) : null;
+      const nRate = ngx ? await measured(ngx.proc, false, () => openLoop(ngx.origin, path, plain, SECONDS, RATE)) : null;
       console.log(row(`nginx @ ${RATE} req/s`, nRate, nginx ? '' : 'skipped'));
 
       const added = gRate.p99 - dRate.p99;

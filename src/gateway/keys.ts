@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { MwError } from '../errors/index.js';
+import { sha256Bytes } from '../util/hash.js';
 
 const keyRecordSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{12}$/),
@@ -42,7 +43,7 @@ const KEY_SHAPE = /^mwk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const DUMMY_HASH = Buffer.alloc(32);
 
 function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+  return sha256Bytes(secret);
 }
 
 export interface CreateKeyInput {
@@ -56,6 +57,8 @@ export interface CreateKeyInput {
 
 export class KeyStore {
   private byId = new Map<string, KeyRecord>();
+  /** Stored hashes as bytes, decoded once per record instead of per request. */
+  private readonly hashBytes = new WeakMap<KeyRecord, Buffer>();
   private mtimeMs = -1;
   private lastCheck = 0;
 
@@ -178,7 +181,12 @@ export class KeyStore {
     if (!m) return { ok: false, code: 'MW_ERR_GW_UNAUTHENTICATED', keyId: null };
     const rec = this.byId.get(m[1]!);
     const given = hashSecret(m[2]!);
-    const expected = rec ? Buffer.from(rec.hash, 'hex') : DUMMY_HASH;
+    let expected: Buffer = DUMMY_HASH;
+    if (rec) {
+      const b = this.hashBytes.get(rec);
+      if (b) expected = b;
+      else this.hashBytes.set(rec, (expected = Buffer.from(rec.hash, 'hex')));
+    }
     const same = timingSafeEqual(given, expected);
     if (!rec || !same) return { ok: false, code: 'MW_ERR_GW_UNAUTHENTICATED', keyId: null };
     if (rec.revokedAt) return { ok: false, code: 'MW_ERR_GW_KEY_REVOKED', keyId: rec.id };
@@ -208,7 +216,7 @@ export function tokenSha256(token: string): string {
 
 /** Constant-time check of a bearer token against a stored sha256 hex. */
 export function tokenMatches(token: string | null, sha256HexValue: string): boolean {
-  const given = token ? createHash('sha256').update(token).digest() : DUMMY_HASH;
+  const given = token ? sha256Bytes(token) : DUMMY_HASH;
   const ok = timingSafeEqual(given, Buffer.from(sha256HexValue, 'hex'));
   return token !== null && ok;
 }

@@ -25,6 +25,13 @@ class Family {
     if (e) e.v += d;
     else this.values.set(k, { labels, v: d });
   }
+  /** The series of these labels, for a caller that counts it often and keeps the handle (created at 0). */
+  series(labels: Labels): { v: number } {
+    const k = Object.values(labels).join('\u0000');
+    let e = this.values.get(k);
+    if (!e) this.values.set(k, (e = { labels, v: 0 }));
+    return e;
+  }
   set(labels: Labels, v: number): void {
     const k = Object.values(labels).join('\u0000');
     const e = this.values.get(k);

@@ -46,6 +46,25 @@ interface Ctx {
   key: KeyRecord | null;
 }
 
+/** The request context rides on the request (a fastify decoration, so every request has the same shape). */
+type CtxRequest = FastifyRequest & { mwCtx: Ctx | null };
+
+/**
+ * What the rate limits and budgets of one key on one model are, built on the key's first request
+ * to the model (and the budget keys again each UTC day) instead of per request: the rules that
+ * match, their counter keys and rates. Items for a single instance, the common request, are kept
+ * whole; the counter stores only read them.
+ */
+interface Plan {
+  rates: Array<{ key: string; perInstance: boolean; emissionMs: number; burst: number }>;
+  rate1: RateItem[];
+  budgets: Array<{ i: number; perDay: number | undefined; lifetime: number | undefined }>;
+  dayStart: number;
+  dayEnd: number;
+  budget1: ReserveItem[];
+  budgetTemplate: ReserveItem[];
+}
+
 const PERIOD_MS = { second: 1000, minute: 60_000, hour: 3_600_000 } as const;
 const DAY_MS = 86_400_000;
 
@@ -76,13 +95,81 @@ function matches(list: readonly string[], model: string): boolean {
   return list.includes('*') || list.includes(model);
 }
 
+/** `?` and what follows cut off; most request URLs have none, and then nothing is allocated. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+// Requests arrive several per millisecond under load: one ISO string per millisecond serves them all.
+let isoMs = NaN;
+let isoText = '';
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
 function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
 export function buildServer(d: ServerDeps): FastifyInstance {
   const { config } = d;
-  const ctxs = new WeakMap<FastifyRequest, Ctx>();
+  // Per key record and model; a reloaded key file gives new records, and the old plans go with them.
+  const plans = new WeakMap<KeyRecord, Map<ModelConfig, Plan>>();
+  // Counter series of answered requests per model and status, looked up without building a label key.
+  const answered = new Map<ModelConfig, Map<number, { v: number }>>();
+  const requestsSeries = (m: ModelConfig, status: number): { v: number } => {
+    let byStatus = answered.get(m);
+    if (!byStatus) answered.set(m, (byStatus = new Map()));
+    let e = byStatus.get(status);
+    if (!e) byStatus.set(status, (e = d.metrics.requests.series({ model: m.name, protocol: m.protocol, status: String(status) })));
+    return e;
+  };
+  const forwarded = new Map<ModelConfig, { v: number }>();
+  const instancesSeries = (m: ModelConfig): { v: number } => {
+    let e = forwarded.get(m);
+    if (!e) forwarded.set(m, (e = d.metrics.instances.series({ model: m.name })));
+    return e;
+  };
+  const planFor = (key: KeyRecord, m: ModelConfig, now: number): Plan => {
+    let byModel = plans.get(key);
+    if (!byModel) plans.set(key, (byModel = new Map()));
+    let plan = byModel.get(m);
+    if (!plan) {
+      const rates: Plan['rates'] = [];
+      config.rate_limits.forEach((r, i) => {
+        if (!matches(r.models, m.name) || (r.roles && !r.roles.includes(key.role))) return;
+        const who = r.scope === 'key' ? `k:${key.id}` : `p:${key.principal}`;
+        const emissionMs = PERIOD_MS[r.per] / r.limit;
+        rates.push({ key: `rate:${i}:${who}:${m.name}`, perInstance: r.unit !== 'requests', emissionMs, burst: r.burst ?? r.limit });
+      });
+      const budgets: Plan['budgets'] = [];
+      config.budgets.forEach((b, i) => {
+        if (!matches(b.models, m.name) || (b.roles && !b.roles.includes(key.role))) return;
+        budgets.push({ i, perDay: b.per_day, lifetime: b.lifetime });
+      });
+      plan = { rates, rate1: rates.map((r) => ({ key: r.key, cost: 1, emissionMs: r.emissionMs, burst: r.burst })), budgets, dayStart: 0, dayEnd: 0, budget1: [], budgetTemplate: [] };
+      byModel.set(m, plan);
+    }
+    if (now < plan.dayStart || now >= plan.dayEnd) {
+      const day = utcDay(now);
+      plan.dayStart = Date.parse(day);
+      plan.dayEnd = plan.dayStart + DAY_MS;
+      const items: ReserveItem[] = [];
+      for (const b of plan.budgets) {
+        if (b.perDay !== undefined) items.push({ key: `budget:${b.i}:day:${day}:${key.principal}:${m.name}`, amount: 1, limit: b.perDay, expiresAt: plan.dayStart + 2 * DAY_MS });
+        if (b.lifetime !== undefined) items.push({ key: `budget:${b.i}:life:${key.principal}:${m.name}`, amount: 1, limit: b.lifetime });
+      }
+      plan.budget1 = items;
+      plan.budgetTemplate = items;
+      for (const it of items) d.metrics.trackBudget({ principal: key.principal, model: m.name, budget: it.key.includes(':day:') ? 'daily' : 'lifetime' }, it.key, it.limit);
+    }
+    return plan;
+  };
   const pools = new Map<string, Pool>();
   for (const m of config.models) {
     const origin = new URL(m.upstream).origin;
@@ -133,6 +220,7 @@ export function buildServer(d: ServerDeps): FastifyInstance {
     },
   });
 
+  app.decorateRequest('mwCtx', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.limits.max_body_bytes }, (_req, body, done) => done(null, body));
 
@@ -150,19 +238,26 @@ export function buildServer(d: ServerDeps): FastifyInstance {
     return fail(reply, 'MW_ERR_INTERNAL', 'internal error', id);
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback style, not async: one promise less per request. Answering without calling `done` ends the request here.
+  app.addHook('onRequest', (req, reply, done) => {
     const route = matchRoute(req.method, req.url);
-    if (!route) return fail(reply, 'MW_ERR_GW_UNKNOWN_ROUTE', `${req.method} ${req.url.split('?')[0]} is not an inference route`, req.id);
+    if (!route) return void fail(reply, 'MW_ERR_GW_UNKNOWN_ROUTE', `${req.method} ${pathOf(req.url)} is not an inference route`, req.id);
     const ctx: Ctx = { id: req.id, start: performance.now(), route, key: null };
-    ctxs.set(req, ctx);
-    if (route.kind === 'health') return;
-    d.keys.maybeReload();
-    const auth = d.keys.authenticate(bearer(req));
+    (req as CtxRequest).mwCtx = ctx;
+    if (route.kind === 'health') return done();
+    let auth: ReturnType<KeyStore['authenticate']>;
+    try {
+      d.keys.maybeReload();
+      auth = d.keys.authenticate(bearer(req));
+    } catch (e) {
+      return done(e as Error);
+    }
     if (!auth.ok) {
       const msg = auth.code === 'MW_ERR_GW_KEY_REVOKED' ? 'API key revoked' : auth.code === 'MW_ERR_GW_KEY_EXPIRED' ? 'API key expired' : 'missing or unknown API key';
-      return fail(reply, auth.code, msg, req.id, auth.keyId ? { key_id: auth.keyId } : {});
+      return void fail(reply, auth.code, msg, req.id, auth.keyId ? { key_id: auth.keyId } : {});
     }
     ctx.key = auth.key;
+    done();
   });
 
   const forwardHeaders = (req: FastifyRequest): Record<string, string> => {
@@ -214,7 +309,7 @@ export function buildServer(d: ServerDeps): FastifyInstance {
     method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: '/*',
     handler: async (req, reply) => {
-      const ctx = ctxs.get(req)!;
+      const ctx = (req as CtxRequest).mwCtx!;
       const { route } = ctx;
       if (route.kind === 'health') return reply.send({ live: true, ready: true });
       const key = ctx.key!;
@@ -267,20 +362,20 @@ export function buildServer(d: ServerDeps): FastifyInstance {
       const batchCap = role?.batch_cap ?? 1;
       const decoded = decodeRequest(json, d.canonicalSmiles);
       const instances = Math.max(1, decoded.inputs.length);
-      const baseEvent = (): Omit<InferenceEvent, 'id' | 'provenance'> => ({
+      const baseEvent = (instances: InferenceEvent['instances'] | null = null): Omit<InferenceEvent, 'id' | 'provenance'> => ({
         kind: 'inference',
-        time: new Date(d.now()).toISOString(),
+        time: isoTime(d.now()),
         principal: { raw: principal, canonical: principal },
         sourceIp: req.ip,
         userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
         context: { team: key.team, role: key.role },
         model: m.name,
         modelVersion: null,
-        endpoint: req.url.split('?')[0]!,
+        endpoint: pathOf(req.url),
         apiKeyId: key.id,
         protocol: decoded.protocol,
         batchSize: decoded.inputs.length,
-        instances: decoded.inputs.map((input) => ({ input, output: null })),
+        instances: instances ?? decoded.inputs.map((input) => ({ input, output: null })),
         outcome: 'failure',
         httpStatus: null,
         latencyMs: null,
@@ -344,21 +439,10 @@ export function buildServer(d: ServerDeps): FastifyInstance {
 
       // --- rate limits (GCRA), then the budget reservation
       const now = d.now();
-      const rateItems: RateItem[] = [];
-      config.rate_limits.forEach((r, i) => {
-        if (!matches(r.models, m.name) || (r.roles && !r.roles.includes(key.role))) return;
-        const who = r.scope === 'key' ? `k:${key.id}` : `p:${principal}`;
-        const emissionMs = PERIOD_MS[r.per] / r.limit;
-        rateItems.push({ key: `rate:${i}:${who}:${m.name}`, cost: r.unit === 'requests' ? 1 : instances, emissionMs, burst: r.burst ?? r.limit });
-      });
-      if (state.throttle) rateItems.push({ key: `throttle:p:${principal}`, cost: 1, emissionMs: 1000 / state.throttle.requestsPerSecond, burst: 1 });
-      const budgetItems: ReserveItem[] = [];
-      const day = utcDay(now);
-      config.budgets.forEach((b, i) => {
-        if (!matches(b.models, m.name) || (b.roles && !b.roles.includes(key.role))) return;
-        if (b.per_day !== undefined) budgetItems.push({ key: `budget:${i}:day:${day}:${principal}:${m.name}`, amount: instances, limit: b.per_day, expiresAt: Date.parse(day) + 2 * DAY_MS });
-        if (b.lifetime !== undefined) budgetItems.push({ key: `budget:${i}:life:${principal}:${m.name}`, amount: instances, limit: b.lifetime });
-      });
+      const plan = planFor(key, m, now);
+      let rateItems: RateItem[] = instances === 1 ? plan.rate1 : plan.rates.map((r) => ({ key: r.key, cost: r.perInstance ? instances : 1, emissionMs: r.emissionMs, burst: r.burst }));
+      if (state.throttle) rateItems = [...rateItems, { key: `throttle:p:${principal}`, cost: 1, emissionMs: 1000 / state.throttle.requestsPerSecond, burst: 1 }];
+      const budgetItems: ReserveItem[] = instances === 1 ? plan.budget1 : plan.budgetTemplate.map((it) => ({ ...it, amount: instances }));
       let reservation: Reservation | null = null;
       try {
         if (rateItems.length > 0) {
@@ -370,7 +454,6 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         }
         if (budgetItems.length > 0) {
           const r = await d.counters.reserve(budgetItems);
-          for (const it of budgetItems) d.metrics.trackBudget({ principal, model: m.name, budget: it.key.includes(':day:') ? 'daily' : 'lifetime' }, it.key, it.limit);
           if (!r.ok) {
             const kind = r.key.includes(':day:') ? 'daily' : 'lifetime';
             return refuse('MW_ERR_GW_BUDGET_EXHAUSTED', `${kind} query budget exhausted (${r.used} of ${r.limit} instances used)`, { budget: kind, used: r.used, limit: r.limit });
@@ -423,16 +506,15 @@ export function buildServer(d: ServerDeps): FastifyInstance {
         await refund();
         return refuse('MW_ERR_GW_UPSTREAM_UNAVAILABLE', 'model server error');
       }
-      d.metrics.instances.add({ model: m.name }, instances);
+      instancesSeries(m).v += instances;
       const finish = (status: number, outBody: unknown, bytesOut: number): void => {
-        const ev = baseEvent();
+        const ev = baseEvent(instancesOf(decoded.inputs, outBody));
         ev.httpStatus = status;
         ev.outcome = status < 400 ? 'success' : 'failure';
         ev.latencyMs = Math.round((performance.now() - ctx.start) * 1000) / 1000;
         ev.bytesOut = bytesOut;
-        ev.instances = instancesOf(decoded.inputs, outBody);
         audit(ev, ctx, policyName, decision, null);
-        d.metrics.requests.add({ model: m.name, protocol: m.protocol, status: String(status) });
+        requestsSeries(m, status).v++;
         if (d.hooks.length > 0) {
           const full = { ...ev, id: ctx.id.padEnd(32, '0').slice(0, 32), provenance: { format: 'gateway-audit', file: '', line: 0, offset: 0, recordHash: '0'.repeat(64) } } as InferenceEvent;
           for (const h of d.hooks) h.observe?.(full);

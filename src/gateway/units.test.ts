@@ -140,9 +140,10 @@ describe('gateway counters: journal store', () => {
 });
 
 describe('gateway counters: journal durability before the answer', () => {
-  it('commit resolves once the line is in the journal; a failed write takes the reservation back and refund adds nothing', async () => {
+  // fdatasync per write (0) writes in the thread pool; batched fdatasync (50) writes synchronously.
+  for (const fsyncIntervalMs of [0, 50]) it(`commit resolves once the line is in the journal; a failed write takes the reservation back and refund adds nothing (fsync interval ${fsyncIntervalMs} ms)`, async () => {
     await withTempDir(async (dir) => {
-      const s = new JournalCounterStore({ dir, fsyncIntervalMs: 0 });
+      const s = new JournalCounterStore({ dir, fsyncIntervalMs });
       const r = await s.reserve([{ key: 'life', amount: 4, limit: 10 }]);
       assert.ok(r.ok);
       assert.equal(await s.get('life'), 4, 'the headroom is taken at once');
